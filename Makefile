@@ -1,0 +1,57 @@
+# The Leeds Practice Model platform. Needs only Python 3.11 and make; everything else is
+# installed into .venv from the lock file (uv.lock) on first use.
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test test-fast lint typecheck bench demo schemas migrate clean check-deploy
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed ## install the workspace and its pinned dependencies
+
+run: install ## start broker + four services on 127.0.0.1 (Ctrl-C stops them)
+	$(VENV)/bin/lpm run
+
+test: install ## the whole test suite (real broker, SQLite and PostgreSQL)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: install ## unit tests only
+	$(PY) -m pytest -q -m "not integration" -p no:cacheprovider
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install ## mypy --strict on every domain layer
+	$(VENV)/bin/mypy --strict services/*/src/*/domain libs/contracts/src
+
+schemas: install ## regenerate committed JSON Schemas and the AsyncAPI document
+	$(PY) -m contracts.schemagen
+
+migrate: install
+	$(VENV)/bin/lpm migrate
+
+bench: install ## throughput and lag figures for the slice (not part of make test)
+	$(PY) -m benchmarks.slice
+
+demo: install ## drive the whole journey through the public APIs, then print the scorecard
+	$(PY) -m benchmarks.demo
+
+check-deploy: install ## validate docker-compose.yml and deploy/k8s offline
+	$(PY) -m pytest -q tests/deploy -p no:cacheprovider
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""Runnable benchmarks and the demo journey (`make bench`, `make demo`)."""

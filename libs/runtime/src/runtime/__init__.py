@@ -1,0 +1,1 @@
+"""Runtime plumbing shared by every service."""

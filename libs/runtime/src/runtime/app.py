@@ -1,0 +1,293 @@
+"""The service app factory: one way to build every service's FastAPI app and its workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runtime import audit
+from runtime.auth import TokenVerifier
+from runtime.consumer import EventConsumer, Handler
+from runtime.db import Database
+from runtime.errors import ProblemError, install_problem_handlers, problem_response
+from runtime.idempotency import IdempotencyMiddleware
+from runtime.identity import Principal, Role
+from runtime.kafka import broker_reachable, ensure_topics
+from runtime.limits import BodySizeLimit, RateLimiter
+from runtime.outbox import OutboxRelay
+from runtime.pagination import MAX_PAGE_SIZE
+from runtime.policy import Policy, rule
+from runtime.security import authorise, principal
+from runtime.settings import ServiceSettings
+from runtime.tables import PlatformTables
+from runtime.telemetry import instrument_app, instrument_engine, setup_tracing
+from runtime.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    """Everything that makes one service: its settings, tables, routes and event handlers."""
+
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    metadata: MetaData
+    tables: PlatformTables
+    policy: Policy
+    routers: Sequence[APIRouter] = ()
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    subscriptions: Sequence[str] = ()
+    # Extra start-up work (e.g. seeding reference data) run when the app starts.
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    version: str = "1.0.0"
+
+    @property
+    def source(self) -> str:
+        return f"/services/{self.name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return self.settings.consumer_group or f"{self.name}-projections"
+
+
+class Workers:
+    """The relay and the consumer of one service, run as background tasks."""
+
+    def __init__(self, definition: ServiceDefinition, db: Database) -> None:
+        s = definition.settings
+        self.definition = definition
+        self.relay = OutboxRelay(
+            db, definition.tables, s.platform, client_id=f"{definition.name}-relay",
+            batch_size=s.outbox_batch_size, poll_seconds=s.outbox_poll_seconds,
+        )
+        self.consumer: EventConsumer | None = None
+        if definition.handlers:
+            self.consumer = EventConsumer(
+                db, definition.tables, s.platform, group_id=definition.consumer_group,
+                topics=list(definition.subscriptions), handlers=dict(definition.handlers),
+                source=definition.source,
+            )
+        self._tasks: list[asyncio.Task[None]] = []
+        self.topics_ready = asyncio.Event()
+
+    async def _prepare_topics(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await ensure_topics(self.definition.settings.platform.kafka_bootstrap)
+                self.topics_ready.set()
+                return
+            except Exception as exc:
+                log.warning("%s: cannot create topics yet (%s)", self.definition.name, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _consume(self) -> None:
+        assert self.consumer is not None
+        await self.topics_ready.wait()
+        await self.consumer.run()
+
+    def start(self) -> None:
+        # The relay starts at once: while the broker is away it keeps rows and backs off.
+        self._tasks.append(asyncio.create_task(self._prepare_topics()))
+        self._tasks.append(asyncio.create_task(self.relay.run()))
+        if self.consumer is not None:
+            self._tasks.append(asyncio.create_task(self._consume()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.relay.close()
+
+
+def create_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+    setup_tracing(definition.name, settings.platform.otel_exporter, settings.platform.otel_endpoint)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.resolved_database_url())
+        app.state.db = db
+        workers = Workers(definition, db)
+        app.state.workers = workers
+        instrument_engine(db.engine)
+        for hook in definition.on_startup:
+            await hook(app)
+        if settings.run_workers:
+            workers.start()
+        try:
+            yield
+        finally:
+            await workers.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        dependencies=[Depends(authorise), Depends(_rate_limit)],
+    )
+    app.state.definition = definition
+    app.state.settings = settings
+    app.state.tables = definition.tables
+    app.state.policy = Policy(definition.policy.service, [*definition.policy.rules, *STANDARD_RULES])
+    app.state.verifier = TokenVerifier(settings.platform)
+    app.state.rate_limiter = RateLimiter(settings.platform.rate_limit_per_minute)
+    install_problem_handlers(app)
+    instrument_app(app)
+
+    @app.get("/health/live", tags=["health"], summary="The process is running")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"], summary="Database and broker are reachable")
+    async def ready(request: Request) -> Any:
+        db: Database = request.app.state.db
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(db.ping(), 2.0)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        reachable = await broker_reachable(settings.platform.kafka_bootstrap)
+        checks["broker"] = "ok" if reachable else "unavailable"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        return problem_response(
+            request, 503, "not-ready", "Service not ready", "a dependency is unavailable",
+            extra={"checks": checks},
+        )
+
+    @app.get("/problems/{code}", tags=["health"], summary="What a problem type means")
+    async def problem_type(code: str) -> dict[str, str]:
+        return {"type": f"/problems/{code}", "description": PROBLEM_TYPES.get(code, "see title")}
+
+    app.include_router(audit_router)
+    for router in definition.routers:
+        app.include_router(router)
+    # Last added runs first: request ids, then the size cap, then idempotent replay.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.platform.max_body_bytes)
+    app.add_middleware(RequestIds)
+    return app
+
+
+async def _rate_limit(request: Request) -> None:
+    caller: Principal | None = getattr(request.state, "principal", None)
+    if caller is None:
+        return
+    wait = request.app.state.rate_limiter.take(caller.rate_key)
+    if wait > 0:
+        raise ProblemError(
+            429, "slow down: this client has sent too many requests",
+            headers={"Retry-After": RateLimiter.retry_after(wait)},
+        )
+
+
+PROBLEM_TYPES = {
+    "validation-error": "A field is missing or has the wrong type or value; see `errors`.",
+    "unauthorized": "No valid bearer token: missing, expired, wrongly signed, wrong issuer or audience.",
+    "forbidden": "The caller's role or scopes do not allow this endpoint.",
+    "not-found": "No such record, or not one the caller may see.",
+    "precondition-failed": "If-Match does not match the record's current ETag.",
+    "precondition-required": "This update needs If-Match.",
+    "payload-too-large": "The request body is over the size cap.",
+    "rate-limited": "Too many requests from this client; wait for Retry-After seconds.",
+    "idempotency-key-reused": "The Idempotency-Key was used before with a different body.",
+    "request-in-progress": "A request with this Idempotency-Key is still running.",
+    "invalid-cursor": "The pagination cursor is malformed or belongs to another query.",
+}
+
+STANDARD_RULES = [
+    rule("GET", "/v1/audit", [Role.ADMIN], summary="audit trail per family, person or record"),
+]
+
+audit_router = APIRouter(tags=["audit"])
+
+
+@audit_router.get("/v1/audit", summary="Audit entries for a family, a person or a record")
+async def list_audit(
+    request: Request,
+    caller: Principal = Depends(principal),
+    family_id: str | None = None,
+    person_id: str | None = None,
+    record_id: str | None = None,
+    after: int = Query(0, ge=0, description="the `seq` of the last entry already read"),
+    limit: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:
+    if not (family_id or person_id or record_id):
+        raise ProblemError(422, "give family_id, person_id or record_id", code="validation-error")
+    rows = await audit.query(
+        request.app.state.db, request.app.state.tables, family_id=family_id,
+        person_id=person_id, record_id=record_id, after_seq=after, limit=limit,
+    )
+    return {
+        "items": rows,
+        "next_after": rows[-1]["seq"] if len(rows) == limit else None,
+    }
+
+
+class RequestIds:
+    """Gives every request an id (`X-Request-ID`, taken from the caller when sent) and a
+    correlation id that the events it causes carry."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        request_id = (headers.get(b"x-request-id", b"").decode("latin-1")[:64]
+                      or str(uuid.uuid4()))
+        correlation = headers.get(b"x-correlation-id", b"").decode("latin-1")[:64] or request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["correlation_id"] = correlation
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"],
+                                      (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+# -- dependencies for routers ------------------------------------------------------------------
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    definition: ServiceDefinition = request.app.state.definition
+    return UnitOfWork(
+        request.app.state.db,
+        definition.tables,
+        source=definition.source,
+        correlation_id=getattr(request.state, "correlation_id", None),
+    )

@@ -1,0 +1,139 @@
+"""Bearer JWT verification against the issuer's JWKS (signature, iss, aud, exp, nbf).
+
+Keys are cached for `auth_jwks_cache_seconds`; an unknown `kid` forces one refresh (key
+rotation), at most once every few seconds so a flood of bad tokens cannot hammer the issuer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import jwt
+from jwt import PyJWK
+
+from runtime.errors import ProblemError
+from runtime.identity import Principal, Role
+from runtime.settings import PlatformSettings
+
+_MIN_REFRESH_SECONDS = 5.0
+ALGORITHMS = ["RS256", "ES256"]
+
+
+def unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="lpm"'})
+
+
+class JwksCache:
+    """The issuer's public keys by kid, from a URL (production) or a file (single machine)."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _load(self) -> dict[str, Any]:
+        if self.settings.auth_jwks_url:
+            async with httpx.AsyncClient(timeout=self.settings.outgoing_timeout_seconds) as client:
+                response = await client.get(self.settings.auth_jwks_url)
+                response.raise_for_status()
+                data: dict[str, Any] = response.json()
+                return data
+        if self.settings.auth_jwks_file:
+            loaded: dict[str, Any] = json.loads(self.settings.auth_jwks_file.read_text())
+            return loaded
+        return {"keys": []}
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < _MIN_REFRESH_SECONDS and self._keys:
+                return
+            data = await self._load()
+            keys: dict[str, PyJWK] = {}
+            for jwk in data.get("keys", []):
+                try:
+                    keys[jwk.get("kid", "")] = PyJWK(jwk)
+                except jwt.PyJWTError:
+                    continue
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def key(self, kid: str) -> PyJWK | None:
+        stale = time.monotonic() - self._fetched_at > self.settings.auth_jwks_cache_seconds
+        if stale or kid not in self._keys:
+            try:
+                await self.refresh()
+            except (httpx.HTTPError, OSError, ValueError):
+                if not self._keys:
+                    raise unauthorized("the identity provider's keys are unavailable") from None
+        return self._keys.get(kid)
+
+
+class TokenVerifier:
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self.jwks = JwksCache(settings)
+
+    async def verify(self, authorization: str | None) -> Principal:
+        if not authorization:
+            raise unauthorized("a bearer token is required")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized("the Authorization header must be 'Bearer <token>'")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise unauthorized("the token is malformed") from None
+        key = await self.jwks.key(str(header.get("kid", "")))
+        if key is None:
+            raise unauthorized("the token was not signed by a known key")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.settings.auth_audience,
+                issuer=self.settings.auth_issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise unauthorized("the token is not valid yet") from None
+        except jwt.InvalidAudienceError:
+            raise unauthorized("the token is not meant for this platform") from None
+        except jwt.InvalidIssuerError:
+            raise unauthorized("the token comes from an unknown issuer") from None
+        except jwt.PyJWTError:
+            raise unauthorized("the token is not valid") from None
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    scopes = frozenset(str(claims.get("scope", "")).split())
+    agency = claims.get("agency_id")
+    role_claim = claims.get("role")
+    if role_claim is None:
+        # Client-credentials tokens of partner systems carry an agency and scopes, no role.
+        if not agency:
+            raise unauthorized("the token names neither a staff role nor an agency")
+        return Principal(str(claims["sub"]), Role.PARTNER, agency_id=str(agency), scopes=scopes)
+    try:
+        role = Role(str(role_claim))
+    except ValueError:
+        raise unauthorized(f"unknown role {role_claim!r}") from None
+    if role is Role.PARTNER and not agency:
+        raise unauthorized("a partner token must name its agency")
+    team = claims.get("team_id")
+    return Principal(
+        str(claims["sub"]),
+        role,
+        agency_id=str(agency) if agency else None,
+        team_id=str(team) if team else None,
+        scopes=scopes,
+    )

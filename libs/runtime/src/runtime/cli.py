@@ -1,0 +1,205 @@
+"""`lpm`: run the platform on one machine, apply migrations, replay outboxes, issue dev tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from runtime.broker import EmbeddedBroker
+from runtime.kafka import ensure_topics
+from runtime.migrations import upgrade
+from runtime.services import SERVICES
+
+
+def _selected(names: list[str]) -> list[str]:
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        raise SystemExit(f"unknown service(s): {', '.join(unknown)}; known: {', '.join(SERVICES)}")
+    return names or list(SERVICES)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    for name in _selected(args.services):
+        entry = SERVICES[name]
+        url = entry.settings().resolved_database_url()
+        upgrade(entry.migrations, url)
+        print(f"{name}: migrated ({_redact(url)})")
+    return 0
+
+
+def _redact(url: str) -> str:
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def cmd_makemigration(args: argparse.Namespace) -> int:
+    """Autogenerate a revision from the service's tables against a scratch SQLite database."""
+    import tempfile
+
+    from alembic import command
+
+    from runtime.migrations import alembic_config
+
+    entry = SERVICES[args.service]
+    with tempfile.TemporaryDirectory() as scratch:
+        cfg = alembic_config(entry.migrations, f"sqlite+aiosqlite:///{scratch}/scratch.db")
+        command.upgrade(cfg, "head")
+        command.revision(cfg, message=args.message, autogenerate=True)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from runtime.db import Database
+    from runtime.outbox import republish_all
+
+    entry = SERVICES[args.service]
+    settings = entry.settings()
+    definition = entry.bootstrap().definition(settings)
+
+    async def go() -> int:
+        await ensure_topics(settings.platform.kafka_bootstrap)
+        db = Database(settings.resolved_database_url())
+        try:
+            return await republish_all(db, definition.tables, settings.platform, f"{entry.name}-replay")
+        finally:
+            await db.dispose()
+
+    count = asyncio.run(go())
+    print(f"{entry.name}: republished {count} events from the outbox log")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Broker, migrations, topics and the four services; Ctrl-C stops everything started."""
+    data_dir = Path(os.environ.get("LPM_DATA_DIR", "var")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["LPM_DATA_DIR"] = str(data_dir)
+    kafka_port = int(os.environ.get("LPM_KAFKA_PORT", "9092"))
+    bootstrap = os.environ.setdefault("LPM_KAFKA_BOOTSTRAP", f"127.0.0.1:{kafka_port}")
+    from runtime.devauth import ensure_dev_issuer
+
+    ensure_dev_issuer(data_dir)
+
+    procs: list[subprocess.Popen[bytes]] = []
+    broker: EmbeddedBroker | None = None
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        if not args.external_broker:
+            broker = EmbeddedBroker(kafka_port, log_path=data_dir / "broker.log")
+            broker.start()
+            print(f"broker: embedded Kafka-protocol broker on {broker.bootstrap}")
+        asyncio.run(ensure_topics(bootstrap))
+        print("topics: created")
+        for name in SERVICES:
+            upgrade(SERVICES[name].migrations, SERVICES[name].settings().resolved_database_url())
+        print("migrations: applied")
+        urls: dict[str, str] = {}
+        for name, entry in SERVICES.items():
+            settings = entry.settings()
+            url = f"http://{settings.host}:{settings.port}"
+            urls[name] = url
+            log = open(data_dir / f"{name}.log", "ab")
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable, "-m", "uvicorn", "--factory",
+                        f"{entry.bootstrap_module}:create_app",
+                        "--host", settings.host, "--port", str(settings.port),
+                        "--log-level", "warning",
+                    ],
+                    stdout=log, stderr=subprocess.STDOUT,
+                )
+            )
+        _wait_ready(urls, procs, timeout=args.ready_timeout, should_stop=lambda: stopping)
+        print("\nThe Leeds Practice Model platform is running:")
+        for name, url in urls.items():
+            print(f"  {name:<12} {url}   (API docs {url}/docs)")
+        print(f"  dashboard    {urls['outcomes']}/dashboard")
+        print(f"\nLogs and databases: {data_dir}.  Ctrl-C stops everything.")
+        while not stopping:
+            for p in procs:
+                if p.poll() is not None:
+                    print(f"a service exited with {p.returncode}; stopping", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.3)
+        return 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if broker is not None:
+            broker.stop()
+        print("stopped")
+
+
+def _wait_ready(
+    urls: dict[str, str], procs: list[subprocess.Popen[bytes]], timeout: float, should_stop: object
+) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(urls)
+    while pending and time.monotonic() < deadline:
+        if callable(should_stop) and should_stop():
+            raise SystemExit(130)
+        for p in procs:
+            if p.poll() is not None:
+                raise SystemExit(f"a service exited during start-up ({p.returncode}); see its log")
+        for name, url in list(pending.items()):
+            try:
+                if httpx.get(f"{url}/health/ready", timeout=1.0).status_code == 200:
+                    print(f"{name}: ready at {url}")
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.25)
+    if pending:
+        raise SystemExit(f"not ready after {timeout}s: {', '.join(pending)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lpm", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run the whole platform on this machine")
+    p.add_argument("--external-broker", action="store_true", help="use LPM_KAFKA_BOOTSTRAP as is")
+    p.add_argument("--ready-timeout", type=float, default=60.0)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("services", nargs="*")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("makemigration", help="autogenerate a migration for a service's tables")
+    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("-m", "--message", required=True)
+    p.set_defaults(func=cmd_makemigration)
+    p = sub.add_parser("replay", help="republish a service's outbox log to Kafka")
+    p.add_argument("service", choices=sorted(SERVICES))
+    p.set_defaults(func=cmd_replay)
+    from runtime.devauth import add_token_command
+
+    add_token_command(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""Optimistic concurrency for updates: ETag on reads, If-Match required on writes (412/428)."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from runtime.errors import ProblemError
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+def require_if_match(request: Request, current_version: int) -> None:
+    """Refuse a write unless it is based on the current version of the record."""
+    header = request.headers.get("if-match")
+    if not header:
+        raise ProblemError(428, "send If-Match with the ETag you last read")
+    candidates = {c.strip().removeprefix("W/") for c in header.split(",")}
+    if "*" in candidates or etag(current_version) in candidates:
+        return
+    raise ProblemError(
+        412,
+        f"the record is at version {current_version}; re-read it and apply your change again",
+        extra={"current_etag": etag(current_version)},
+    )

@@ -1,0 +1,277 @@
+"""Event consumer: at-least-once delivery, exactly-once effect, dead letters for poison events.
+
+Each record is applied in one database transaction that also inserts
+`processed_messages(handler, event_id)`; a redelivered event finds its row and changes nothing.
+Offsets are committed only after that transaction. A record that cannot be parsed, or whose
+handler rejects it, goes to `<topic>.dlq` with the reason, and the consumer carries on.
+A database that is down is not poison: the record is retried until it can be stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from contracts.envelope import Envelope, EventPayload
+from contracts.registry import parse_payload
+from contracts.topics import dead_letter_topic
+from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from runtime.db import Database, utcnow
+from runtime.domain import DomainError
+from runtime.kafka import new_consumer, new_producer
+from runtime.outbox import enqueue
+from runtime.settings import PlatformSettings
+from runtime.tables import PlatformTables
+from runtime.telemetry import context_from, tracer
+from runtime.uow import drain_events
+
+log = logging.getLogger(__name__)
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler for an event it can never apply."""
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets: the inbox transaction's session, the envelope, and `emit`."""
+
+    session: AsyncSession
+    envelope: Envelope
+    tables: PlatformTables
+    source: str
+    emitted: list[tuple[Envelope, EventPayload]] = field(default_factory=list)
+
+    def emit(self, payload: EventPayload) -> Envelope:
+        env = Envelope.wrap(
+            payload,
+            source=self.source,
+            correlation_id=self.envelope.correlationid,
+            causation_id=str(self.envelope.id),
+            traceparent=self.envelope.traceparent,
+            tracestate=self.envelope.tracestate,
+        )
+        self.emitted.append((env, payload))
+        return env
+
+    def collect(self, *aggregates: object) -> None:
+        """Emit the events that domain aggregates recorded, in order, and clear them."""
+        drain_events(aggregates, self.emit)
+
+
+Handler = Callable[[HandlerContext, Any], Awaitable[None]]
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+
+
+class EventConsumer:
+    """Consumes `topics` in group `group_id`, dispatching by event type to `handlers`."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: PlatformTables,
+        settings: PlatformSettings,
+        group_id: str,
+        topics: list[str],
+        handlers: dict[str, Handler],
+        source: str,
+        max_handler_attempts: int = 3,
+    ) -> None:
+        self.db = db
+        self.tables = tables
+        self.settings = settings
+        self.group_id = group_id
+        self.topics = topics
+        self.handlers = handlers
+        self.source = source
+        self.max_handler_attempts = max_handler_attempts
+        self.stats = ConsumerStats()
+        self.assigned = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+
+    async def run(self) -> None:
+        """Consume until cancelled, reconnecting with backoff when the broker is away."""
+        delay = 0.5
+        while True:
+            try:
+                await self._run_once()
+                delay = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: %s; reconnecting in %.1fs", self.group_id, exc, delay)
+                await self._close_clients()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 15.0)
+
+    async def _run_once(self) -> None:
+        consumer = new_consumer(self.settings, self.group_id, self.topics, self.group_id)
+        self._consumer = consumer
+        try:
+            # Inside the try: a worker stopped while joining its group still closes the client.
+            await consumer.start()
+            while True:
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                if consumer.assignment():
+                    self.assigned.set()
+                for tp, records in batch.items():
+                    for record in records:
+                        await self.process(record)
+                    # Commit once the effects are stored: a crash or rebalance before this
+                    # redelivers the batch, and the inbox turns each redelivery into a no-op.
+                    await consumer.commit({tp: records[-1].offset + 1})
+        finally:
+            await self._close_clients()
+
+    async def _close_clients(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        producer, self._producer = self._producer, None
+        for client in (consumer, producer):
+            if client is not None:
+                try:
+                    await client.stop()
+                except Exception:
+                    log.debug("client stop failed", exc_info=True)
+
+    async def process(self, record: ConsumerRecord[Any, Any]) -> None:
+        """Apply one record exactly once in effect, or dead-letter it."""
+        try:
+            envelope = Envelope.from_kafka(list(record.headers or []), record.value)
+        except (ValueError, ValidationError) as exc:
+            await self._dead_letter(record, f"unreadable envelope: {exc}")
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            self.stats.ignored += 1
+            return
+        try:
+            payload = parse_payload(envelope)
+        except (LookupError, ValidationError) as exc:
+            await self._dead_letter(record, f"invalid {envelope.type} payload: {exc}")
+            return
+        with tracer.start_as_current_span(
+            f"{record.topic} process",
+            context=context_from(envelope.traceparent, envelope.tracestate),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.message.id": str(envelope.id),
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.operation.type": "process",
+            },
+        ):
+            await self._apply_with_retries(record, envelope, handler, payload)
+
+    async def _apply_with_retries(
+        self,
+        record: ConsumerRecord[Any, Any],
+        envelope: Envelope,
+        handler: Handler,
+        payload: EventPayload,
+    ) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                applied = await self.apply(envelope, handler, payload)
+            except (PoisonEvent, DomainError, ValidationError, ValueError, LookupError) as exc:
+                await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+                return
+            except (OperationalError, DBAPIError, OSError) as exc:
+                # Infrastructure, not the event: keep it until the database is back.
+                log.warning("consumer %s: database unavailable (%s); retrying", self.group_id, exc)
+                await asyncio.sleep(min(0.5 * attempt, 10.0))
+                continue
+            except Exception as exc:
+                if attempt >= self.max_handler_attempts:
+                    await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+                    return
+                await asyncio.sleep(0.1 * attempt)
+                continue
+            if applied:
+                self.stats.applied += 1
+            else:
+                self.stats.duplicates += 1
+            return
+
+    async def apply(self, envelope: Envelope, handler: Handler, payload: EventPayload) -> bool:
+        """Run the handler and record the event id in one transaction; False if seen before."""
+        inbox = self.tables.processed_messages
+        try:
+            async with self.db.transaction() as session:
+                seen = await session.scalar(
+                    select(inbox.c.event_id).where(
+                        inbox.c.handler == self.group_id, inbox.c.event_id == envelope.id
+                    )
+                )
+                if seen is not None:
+                    return False
+                ctx = HandlerContext(session, envelope, self.tables, self.source)
+                await handler(ctx, payload)
+                await session.execute(
+                    insert(inbox).values(
+                        handler=self.group_id,
+                        event_id=envelope.id,
+                        event_type=envelope.type,
+                        processed_at=utcnow(),
+                    )
+                )
+                for env, emitted in ctx.emitted:
+                    await enqueue(session, self.tables, env, emitted)
+        except IntegrityError:
+            # Another delivery of the same event committed first, or the handler broke a
+            # constraint: only the former is a duplicate.
+            if await self._seen(envelope):
+                return False
+            raise
+        if ctx.emitted:
+            self.db.outbox_signal.set()
+        return True
+
+    async def _seen(self, envelope: Envelope) -> bool:
+        inbox = self.tables.processed_messages
+        async with self.db.sessions() as session:
+            found = await session.scalar(
+                select(inbox.c.event_id).where(
+                    inbox.c.handler == self.group_id, inbox.c.event_id == envelope.id
+                )
+            )
+        return found is not None
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
+        headers = [
+            *list(record.headers or []),
+            ("dlq_reason", reason[:4000].encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self.group_id.encode()),
+        ]
+        log.error("consumer %s: dead-lettering %s@%s: %s", self.group_id, record.topic,
+                  record.offset, reason)
+        if self._producer is None:
+            producer = new_producer(self.settings, self.group_id + "-dlq")
+            await producer.start()
+            self._producer = producer
+        await self._producer.send_and_wait(
+            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        self.stats.dead_lettered += 1

@@ -1,0 +1,49 @@
+"""The base of every domain rule violation. Pure: domain layers import it, the web edge maps it.
+
+`runtime.errors` turns a `DomainError` into an RFC 9457 problem whose `type` ends in `code`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    """A broken rule. Subclasses set `code`, `status` and `title` as class attributes."""
+
+    detail: str = ""
+    errors: list[FieldError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    code: ClassVar[str] = "domain-rule"
+    status: ClassVar[int] = 422
+    title: ClassVar[str] = "A domain rule was broken"
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.detail or self.title)
+
+
+class NotFound(DomainError):
+    code = "not-found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    title = "The request conflicts with the record's current state"
+
+
+class InvalidInput(DomainError):
+    code = "invalid-input"
+    status = 422
+    title = "The request is not valid for this rule"

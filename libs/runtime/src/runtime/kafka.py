@@ -1,0 +1,87 @@
+"""Kafka clients: producer and consumer factories, idempotent topic creation, reachability."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from contracts.topics import ALL_TOPICS, dead_letter_topic
+
+from runtime.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARTITIONS = 3
+
+
+def all_topics_with_dead_letters() -> list[str]:
+    return [t for topic in ALL_TOPICS for t in (topic, dead_letter_topic(topic))]
+
+
+def new_producer(settings: PlatformSettings, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=settings.kafka_idempotence,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        linger_ms=2,
+    )
+
+
+def new_consumer(
+    settings: PlatformSettings, group_id: str, topics: list[str], client_id: str
+) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=max(settings.kafka_request_timeout_ms, 40000),
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=3000,
+    )
+
+
+async def ensure_topics(
+    bootstrap: str, topics: list[str] | None = None, partitions: int = DEFAULT_PARTITIONS
+) -> None:
+    """Create topics (and their dead-letter twins) if missing. Safe to call at every start."""
+    wanted = topics if topics is not None else all_topics_with_dead_letters()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if not missing:
+            return
+        try:
+            await admin.create_topics(
+                [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+            )
+        except TopicAlreadyExistsError:
+            pass  # another process created them first
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True when a TCP connection to the first bootstrap server succeeds."""
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host or "127.0.0.1", int(port)), timeout
+        )
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return True

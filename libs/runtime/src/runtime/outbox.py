@@ -1,0 +1,265 @@
+"""Transactional outbox: events are rows written with the state change, then relayed to Kafka.
+
+The relay claims unpublished rows in `seq` order (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
+publishes them with `acks=all`, and marks them published. On a broker fault it stops at the
+first failed row (so a key's events keep their order), backs off and tries again; the API never
+waits for it. Published rows stay: the table is the service's ordered event log for replays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from contracts.envelope import Envelope, EventPayload
+from opentelemetry.trace import SpanKind
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from runtime.db import Database, utcnow
+from runtime.kafka import new_producer
+from runtime.settings import PlatformSettings
+from runtime.tables import PlatformTables
+from runtime.telemetry import context_from, tracer
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+async def enqueue(
+    session: AsyncSession, tables: PlatformTables, envelope: Envelope, payload: EventPayload
+) -> None:
+    """Add an event to the outbox inside the caller's transaction."""
+    now = utcnow()
+    await session.execute(
+        insert(tables.outbox).values(
+            id=envelope.id,
+            aggregate_type=payload.aggregate_type,
+            aggregate_id=payload.aggregate_id(),
+            event_type=envelope.type,
+            topic=payload.topic,
+            key=payload.aggregate_id(),
+            payload=envelope.data,
+            headers=envelope.model_dump(mode="json", exclude={"data"}),
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+
+
+def envelope_of(row: Row[Any]) -> Envelope:
+    return Envelope.model_validate({**row.headers, "data": row.payload})
+
+
+def backoff(attempts: int) -> float:
+    return float(min(MAX_BACKOFF_SECONDS, 0.25 * 2 ** min(attempts, 10)))
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    failures: int = 0
+
+
+class OutboxRelay:
+    """Publishes outbox rows to Kafka; `run()` loops until cancelled."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: PlatformTables,
+        settings: PlatformSettings,
+        client_id: str,
+        batch_size: int = 200,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.db = db
+        self.tables = tables
+        self.settings = settings
+        self.client_id = client_id
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.stats = RelayStats()
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_failures = 0
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = new_producer(self.settings, self.client_id)
+            try:
+                await producer.start()
+            except Exception:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except Exception:  # the broker is already gone; nothing more to flush
+                log.debug("producer stop failed", exc_info=True)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                published = await self.publish_pending()
+                self._producer_failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._producer_failures += 1
+                self.stats.failures += 1
+                delay = backoff(self._producer_failures)
+                log.warning("outbox relay: broker unavailable (%s); retry in %.1fs", exc, delay)
+                await self._drop_producer()
+                await asyncio.sleep(delay)
+                continue
+            if published == 0:
+                self.db.outbox_signal.clear()
+                try:
+                    await asyncio.wait_for(self.db.outbox_signal.wait(), self.poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def close(self) -> None:
+        await self._drop_producer()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of due rows; returns how many were published."""
+        producer = await self._ensure_producer()
+        outbox = self.tables.outbox
+        query = (
+            select(outbox)
+            # No per-row due filter: a row waiting for retry must not be overtaken by later ones.
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(self.batch_size)
+        )
+        if self.db.is_postgres:
+            # Row locks only: other relays skip these rows, API writes go on.
+            async with self.db.transaction() as session:
+                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                sent, error = await self._send_in_order(producer, rows)
+                await self._mark(session, rows, sent, error)
+        else:
+            # SQLite has one relay per database file; never hold its write lock while sending.
+            async with self.db.sessions() as session:
+                rows = (await session.execute(query)).all()
+            sent, error = await self._send_in_order(producer, rows)
+            if rows:
+                async with self.db.transaction() as session:
+                    await self._mark(session, rows, sent, error)
+        self.stats.published += sent
+        if error is not None:
+            raise error
+        return sent
+
+    async def _mark(
+        self, session: AsyncSession, rows: Sequence[Row[Any]], sent: int, error: Exception | None
+    ) -> None:
+        outbox = self.tables.outbox
+        now = utcnow()
+        if sent:
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.seq.in_([r.seq for r in rows[:sent]]))
+                .values(published_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+            )
+        if error is not None and sent < len(rows):
+            failed = rows[sent]
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.seq == failed.seq)
+                .values(
+                    attempts=failed.attempts + 1,
+                    last_error=str(error)[:2000] or type(error).__name__,
+                    next_attempt_at=now + timedelta(seconds=backoff(failed.attempts + 1)),
+                )
+            )
+
+    async def _send_in_order(
+        self, producer: AIOKafkaProducer, rows: Sequence[Row[Any]]
+    ) -> tuple[int, Exception | None]:
+        """Send a batch, pipelined; returns how many leading rows are confirmed, and the error."""
+        futures = []
+        for row in rows:
+            env = envelope_of(row)
+            with tracer.start_as_current_span(
+                f"{row.topic} publish",
+                context=context_from(env.traceparent, env.tracestate),
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": row.topic,
+                    "messaging.message.id": str(row.id),
+                    "messaging.operation.type": "publish",
+                },
+            ):
+                try:
+                    fut = await producer.send(
+                        row.topic,
+                        value=env.kafka_value(),
+                        key=row.key.encode(),
+                        headers=env.kafka_headers(),
+                    )
+                except Exception as exc:
+                    futures.append(exc)
+                    break
+                futures.append(fut)
+        confirmed = 0
+        for fut in futures:
+            if isinstance(fut, Exception):
+                return confirmed, fut
+            try:
+                await fut
+            except Exception as exc:
+                return confirmed, exc
+            confirmed += 1
+        return confirmed, None
+
+
+async def pending_count(db: Database, tables: PlatformTables) -> int:
+    from sqlalchemy import func
+
+    async with db.sessions() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(tables.outbox).where(
+                    tables.outbox.c.published_at.is_(None)
+                )
+            )
+            or 0
+        )
+
+
+async def republish_all(
+    db: Database, tables: PlatformTables, settings: PlatformSettings, client_id: str
+) -> int:
+    """Send the whole outbox log again, in order (to rebuild consumers after a broker loss)."""
+    producer = new_producer(settings, client_id)
+    await producer.start()
+    count = 0
+    try:
+        async with db.sessions() as session:
+            result = await session.stream(select(tables.outbox).order_by(tables.outbox.c.seq))
+            async for row in result:
+                env = envelope_of(row)
+                await producer.send(
+                    row.topic, value=env.kafka_value(), key=row.key.encode(),
+                    headers=env.kafka_headers(),
+                )
+                count += 1
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return count

@@ -1,0 +1,72 @@
+"""Settings read from the environment: `LPM_*` for the platform, `<SERVICE>_*` per service.
+
+A service subclasses `ServiceSettings` with `model_config = settings_config("GOALS_")`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def settings_config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", secrets_dir=_secrets_dir()
+    )
+
+
+def _secrets_dir() -> str | None:
+    # Kubernetes mounts secrets as files; pydantic-settings reads one file per field.
+    path = Path("/run/secrets/lpm")
+    return str(path) if path.is_dir() else None
+
+
+class PlatformSettings(BaseSettings):
+    """Platform-wide values (`LPM_*`): broker, telemetry, identity, data folder."""
+
+    model_config = settings_config("LPM_")
+
+    data_dir: Path = Path("var")
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # The embedded broker cannot do InitProducerId; Apache Kafka can and should.
+    kafka_idempotence: bool = False
+    kafka_request_timeout_ms: int = 5000
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    # Identity: JWTs are checked against this issuer's JWKS.
+    auth_issuer: str = "http://127.0.0.1:8000/dev-issuer"
+    auth_audience: str = "lpm-platform"
+    auth_jwks_url: str | None = None
+    auth_jwks_file: Path | None = None
+    auth_jwks_cache_seconds: int = 300
+    pseudonym_secret: SecretStr = Field(default=SecretStr(""))
+    max_body_bytes: int = 256 * 1024
+    rate_limit_per_minute: int = 600
+    outgoing_timeout_seconds: float = 5.0
+
+
+class ServiceSettings(BaseSettings):
+    """Per-service values (`<SERVICE>_*`); subclasses set the env prefix and defaults.
+
+    Platform-wide values sit in `platform`, read from `LPM_*`.
+    """
+
+    model_config = settings_config("SERVICE_")
+
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+    service_name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = ""
+    run_workers: bool = True  # relay and consumers inside the API process (single machine)
+    consumer_group: str | None = None
+    outbox_batch_size: int = 200
+    outbox_poll_seconds: float = 0.5
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.platform.data_dir / (self.service_name + '.db')}"

@@ -1,0 +1,79 @@
+"""OpenTelemetry tracing: provider set-up by settings, and trace context in and out of envelopes.
+
+Span names follow the messaging conventions: `<topic> publish` and `<topic> process`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+log = logging.getLogger(__name__)
+_propagator = TraceContextTextMapPropagator()
+_configured = False
+
+tracer = trace.get_tracer("lpm")
+
+
+def setup_tracing(service_name: str, exporter: str, endpoint: str) -> None:
+    """Install a tracer provider once per process. `exporter` is none, console or otlp."""
+    global _configured
+    if _configured:
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if exporter == "console":
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    elif exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        otlp: SpanExporter = OTLPSpanExporter(endpoint=endpoint)
+        provider.add_span_processor(BatchSpanProcessor(otlp))
+    trace.set_tracer_provider(provider)
+    _configured = True
+
+
+def instrument_app(app: Any) -> None:
+    """HTTP server spans for the app and client spans for outgoing httpx calls."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health/live,health/ready")
+    instrumentor = HTTPXClientInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+
+
+def instrument_engine(engine: Any) -> None:
+    """Spans for every SQL statement of this engine."""
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+
+
+def current_trace_headers() -> tuple[str | None, str | None]:
+    """The W3C traceparent/tracestate of the active span, if any."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent"), carrier.get("tracestate")
+
+
+def context_from(traceparent: str | None, tracestate: str | None) -> otel_context.Context:
+    carrier = {k: v for k, v in (("traceparent", traceparent), ("tracestate", tracestate)) if v}
+    return _propagator.extract(carrier)
+
+
+def current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else None

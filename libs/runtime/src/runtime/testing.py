@@ -1,0 +1,282 @@
+"""Pytest fixtures for real components: the embedded broker, SQLite and PostgreSQL databases,
+a development issuer, and running services in-process. Loaded by the root `conftest.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from runtime.broker import EmbeddedBroker, free_port
+from runtime.devauth import sign, token_claims, write_keypair
+from runtime.kafka import ensure_topics
+from runtime.migrations import upgrade
+from runtime.services import SERVICES
+from runtime.settings import PlatformSettings
+
+PG_HOST = os.environ.get("LPM_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("LPM_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("LPM_TEST_PG_USER", "postgres")
+TEST_ISSUER = "http://127.0.0.1/lpm-test-issuer"
+TEST_AUDIENCE = "lpm-platform"
+TEST_PSEUDONYM_SECRET = "test-pseudonym-secret-0123456789abcdef"
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# -- identity ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Issuer:
+    """A test identity provider: signs tokens for any role, agency, team or scopes."""
+
+    folder: Path
+    issuer: str = TEST_ISSUER
+    audience: str = TEST_AUDIENCE
+
+    @property
+    def key_path(self) -> Path:
+        return self.folder / "signing-key.pem"
+
+    @property
+    def jwks_path(self) -> Path:
+        return self.folder / "jwks.json"
+
+    def token(
+        self,
+        role: str,
+        *,
+        agency: str | None = None,
+        team: str | None = None,
+        subject: str | None = None,
+        scopes: list[str] | None = None,
+        **overrides: Any,
+    ) -> str:
+        claims = token_claims(role, subject, agency, team, scopes or [])
+        claims.update(overrides)
+        return sign(self.key_path, self.jwks_path, claims, issuer=self.issuer,
+                    audience=self.audience)
+
+    def headers(self, role: str, **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **kwargs)}"}
+
+
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> Issuer:
+    folder = tmp_path_factory.mktemp("issuer")
+    write_keypair(folder / "signing-key.pem", folder / "jwks.json")
+    return Issuer(folder)
+
+
+# -- broker ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
+    """A fresh embedded broker per test (memory storage: no state leaks between tests)."""
+    b = EmbeddedBroker(free_port(), log_path=tmp_path / "broker.log")
+    await b.astart()
+    await ensure_topics(b.bootstrap)
+    try:
+        yield b
+    finally:
+        await b.astop()
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def postgres_database(prefix: str) -> AsyncIterator[str]:
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER,
+                                     database="postgres")
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@dataclass
+class DatabaseFactory:
+    """Makes empty databases of one kind (`sqlite` or `postgresql`) for a test."""
+
+    kind: str
+    tmp_path: Path
+    _stack: list[Any] = field(default_factory=list)
+
+    async def new(self, prefix: str = "lpm_test") -> str:
+        if self.kind == "sqlite":
+            return f"sqlite+aiosqlite:///{self.tmp_path / (prefix + '-' + uuid.uuid4().hex[:6])}.db"
+        cm = postgres_database(prefix)
+        url = await cm.__aenter__()
+        self._stack.append(cm)
+        return url
+
+    async def close(self) -> None:
+        while self._stack:
+            await self._stack.pop().__aexit__(None, None, None)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def databases(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    if request.param == "postgresql" and not postgres_available():
+        pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
+    factory = DatabaseFactory(request.param, tmp_path)
+    try:
+        yield factory
+    finally:
+        await factory.close()
+
+
+# -- services ----------------------------------------------------------------------------------
+
+
+def platform_settings(bootstrap: str, issuer: Issuer, **overrides: Any) -> PlatformSettings:
+    values: dict[str, Any] = {
+        "kafka_bootstrap": bootstrap,
+        "auth_issuer": issuer.issuer,
+        "auth_audience": issuer.audience,
+        "auth_jwks_file": issuer.jwks_path,
+        "pseudonym_secret": TEST_PSEUDONYM_SECRET,
+        "outgoing_timeout_seconds": 2.0,
+        "kafka_request_timeout_ms": 3000,
+    }
+    values.update(overrides)
+    return PlatformSettings(**values)
+
+
+@dataclass
+class RunningService:
+    name: str
+    app: FastAPI
+    client: httpx.AsyncClient
+    database_url: str
+
+    @property
+    def db(self) -> Any:
+        return self.app.state.db
+
+    @property
+    def workers(self) -> Any:
+        return self.app.state.workers
+
+
+async def migrate(name: str, database_url: str) -> None:
+    await asyncio.to_thread(upgrade, SERVICES[name].migrations, database_url)
+
+
+@asynccontextmanager
+async def run_service(
+    name: str,
+    database_url: str,
+    bootstrap: str,
+    issuer: Issuer,
+    *,
+    run_workers: bool = True,
+    consumer_group: str | None = None,
+    platform: dict[str, Any] | None = None,
+    **settings_overrides: Any,
+) -> AsyncIterator[RunningService]:
+    """Migrate a fresh database and run one service in-process, lifespan and workers included."""
+    await migrate(name, database_url)
+    entry = SERVICES[name]
+    settings = entry.settings(
+        database_url=database_url,
+        run_workers=run_workers,
+        consumer_group=consumer_group or f"{name}-{uuid.uuid4().hex[:6]}",
+        outbox_poll_seconds=0.1,
+        platform=platform_settings(bootstrap, issuer, **(platform or {})),
+        **settings_overrides,
+    )
+    app = entry.bootstrap().create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+            yield RunningService(name, app, client, database_url)
+
+
+# -- waiting on the broker ---------------------------------------------------------------------
+
+
+async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """Poll an async or sync `check` until it returns a truthy value; fail after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while True:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+        await asyncio.sleep(interval)
+
+
+async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Any]:
+    """Read `expected` records from the start of a topic (a throwaway consumer, no group)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for recs in batch.values():
+                records.extend(recs)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def headers_of(record: Any) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers or []}
+
+
+def json_of(record: Any) -> Any:
+    return json.loads(record.value)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("LPM_CURSOR_SECRET", "test-cursor-secret")
+
+
+__all__: list[str] = ["Iterator"]

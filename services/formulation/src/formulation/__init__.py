@@ -1,0 +1,1 @@
+"""Formulation: Rethink Formulation, prioritisation and Next Steps."""

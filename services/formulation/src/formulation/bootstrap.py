@@ -1,0 +1,33 @@
+"""Wires the formulation service: settings, tables, routers and event handlers."""
+
+from __future__ import annotations
+
+from contracts import topics
+from fastapi import FastAPI
+from runtime.app import ServiceDefinition
+from runtime.app import create_app as build_app
+
+from formulation.adapters import orm
+from formulation.config import Settings
+from formulation.entrypoints.api import formulations, meetings
+from formulation.entrypoints.api.policy import POLICY
+from formulation.entrypoints.consumer import referrals
+
+
+def definition(settings: Settings | None = None) -> ServiceDefinition:
+    return ServiceDefinition(
+        name="formulation",
+        title="Formulation service",
+        description="Rethink Formulation (the 6 Ps), the 4 Ps of prioritisation, Next Steps and the walk back.",
+        settings=settings or Settings(),
+        metadata=orm.metadata,
+        tables=orm.platform,
+        policy=POLICY,
+        routers=[formulations.router, meetings.router],
+        handlers=referrals.HANDLERS,
+        subscriptions=[topics.REFERRALS_CONTACT, topics.REFERRALS_ALLOCATION],
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(definition(settings))

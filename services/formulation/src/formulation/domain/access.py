@@ -1,0 +1,62 @@
+"""Whose families a caller may see: every family (the front door, Rethink, supervisors, admins)
+or only the families allocated to one RES team.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from runtime.domain import FieldError
+
+from formulation.domain.errors import FamilyNotFound, NotTheFamilysTeam
+
+
+@dataclass(frozen=True)
+class FamilyScope:
+    every_family: bool
+    team_id: str | None = None
+
+    @classmethod
+    def everyone(cls) -> FamilyScope:
+        return cls(every_family=True)
+
+    @classmethod
+    def team(cls, team_id: str | None) -> FamilyScope:
+        """RES staff: a token without a team sees no family at all."""
+        return cls(every_family=False, team_id=team_id)
+
+    def allows(self, allocated_team_id: str | None) -> bool:
+        """Whether a family currently allocated to `allocated_team_id` (None: to no team) is seen."""
+        if self.every_family:
+            return True
+        return self.team_id is not None and allocated_team_id == self.team_id
+
+
+def formulating_team(
+    scope: FamilyScope,
+    family_id: uuid.UUID | None,
+    allocated_team_id: str | None,
+    requested_team_id: str | None,
+) -> str | None:
+    """The team a new formulation or meeting of a family belongs to.
+
+    The caller must see the family (RES staff: allocated to their team). A family allocated to a
+    team is formulated by that team; naming another team is refused.
+    """
+    if not scope.allows(allocated_team_id if family_id is not None else None):
+        raise FamilyNotFound(
+            detail=f"no family {family_id} is allocated to your team"
+            if family_id is not None
+            else "RES staff formulate only with a family allocated to their team",
+            errors=[FieldError("family_id", "not a family allocated to your team")],
+        )
+    if (
+        requested_team_id is not None
+        and allocated_team_id is not None
+        and requested_team_id != allocated_team_id
+    ):
+        raise NotTheFamilysTeam(
+            errors=[FieldError("team_id", f"the family is allocated to {allocated_team_id}")]
+        )
+    return requested_team_id or allocated_team_id

@@ -1,0 +1,98 @@
+"""Field types and pieces every formulation and meeting body shares: bounded texts, dates that
+cannot be in the future, known team ids, participants and Four Ways reflections.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from contracts.reference.formulation import ParticipantRole, WayOfBeing
+from contracts.reference.referrals import RES_TEAMS
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from formulation.domain.participants import Participant
+from formulation.domain.restorative_tools import FourWaysReflection
+from formulation.service_layer.formulations import NewParticipant
+
+_TEAM_IDS = frozenset(t.team_id for t in RES_TEAMS)
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Note = Annotated[str, StringConstraints(max_length=2000)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=128)]  # a user or agency id
+Ids = Annotated[list[uuid.UUID], Field(max_length=200)]
+
+
+def _not_in_future(value: date) -> date:
+    # A day's grace: a session late in the evening in Leeds may already be tomorrow in UTC.
+    if value > datetime.now(UTC).date() + timedelta(days=1):
+        raise ValueError("must not be in the future: record a session once it has been held")
+    return value
+
+
+def _known_team(value: str) -> str:
+    if value not in _TEAM_IDS:
+        raise ValueError(f"unknown RES team; one of {sorted(_TEAM_IDS)}")
+    return value
+
+
+HeldOn = Annotated[date, AfterValidator(_not_in_future)]
+TeamId = Annotated[str, AfterValidator(_known_team)]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse fields they do not know (a typed-in priority, say)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParticipantRequest(Strict):
+    role: ParticipantRole
+    person_id: uuid.UUID | None = Field(
+        None, description="a child or adult registered by referrals"
+    )
+    user_id: Ref | None = Field(None, description="a practitioner, supervisor or facilitator")
+    agency_id: Ref | None = Field(None, description="the school or agency a representative is for")
+
+    def command(self) -> NewParticipant:
+        return NewParticipant(self.role, self.person_id, self.user_id, self.agency_id)
+
+
+class ParticipantResponse(BaseModel):
+    id: uuid.UUID
+    role: ParticipantRole
+    person_id: uuid.UUID | None
+    user_id: str | None
+    agency_id: str | None
+
+    @classmethod
+    def of(cls, p: Participant) -> ParticipantResponse:
+        return cls(
+            id=p.id, role=p.role, person_id=p.person_id, user_id=p.user_id, agency_id=p.agency_id
+        )
+
+
+class ReflectionRequest(Strict):
+    """Where the practitioner places their practice: doing TO, FOR, NOT or WITH the family."""
+
+    way_of_being: WayOfBeing
+    notes: Note = ""
+
+
+class ReflectionResponse(BaseModel):
+    id: uuid.UUID
+    practitioner_id: str
+    way_of_being: WayOfBeing
+    notes: str
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, r: FourWaysReflection) -> ReflectionResponse:
+        return cls(
+            id=r.id,
+            practitioner_id=r.practitioner_id,
+            way_of_being=r.way_of_being,
+            notes=r.notes,
+            recorded_at=r.recorded_at,
+        )

@@ -1,0 +1,1 @@
+"""Use cases of the formulation service: commands in, aggregates changed, events collected."""

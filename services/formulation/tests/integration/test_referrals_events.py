@@ -1,0 +1,124 @@
+"""What the formulation service does with the referrals service's events, on both databases and
+the real broker: a referral-stage formulation opens when the front door asks for one, and RES
+staff see a family's formulations only while the family is allocated to their team.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from contracts import topics
+from contracts.envelope import Envelope
+from contracts.formulation.v1 import FormulationStarted
+from runtime.testing import eventually, headers_of, json_of, read_topic, run_service
+
+pytestmark = pytest.mark.integration
+
+TEAM = "res-inner-east"
+OTHER_TEAM = "res-jess"
+
+
+async def test_a_formulation_request_from_referrals_opens_one_referral_stage_draft(
+    broker, databases, issuer, caller, produce, referrals_events
+):
+    contact, request_id, family = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    requested = referrals_events.formulation_requested(contact, request_id, family_id=family)
+    async with run_service(
+        "formulation", await databases.new("formulation"), broker.bootstrap, issuer
+    ) as service:
+        duty = caller(service.client, issuer.headers("duty_advice"))
+        first = await produce(requested)
+        await produce(requested, envelope=first)  # redelivered: the same event id
+        # Asked again under a new event id (a replayed outbox, say): still one formulation.
+        await produce(requested, envelope=Envelope.wrap(requested, source="/services/referrals"))
+        consumer = service.workers.consumer
+        await eventually(lambda: consumer.stats.applied + consumer.stats.duplicates >= 3, 40)
+
+        listed = await duty.get("/v1/formulations", contact_id=str(contact))
+        assert len(listed["items"]) == 1
+        summary = listed["items"][0]
+        assert summary["setting"] == "referral_stage" and summary["status"] == "draft"
+        assert summary["subject_kind"] == "referral" and summary["subject_id"] == str(contact)
+        draft = await duty.get(f"/v1/formulations/{summary['id']}")
+        assert draft["subject"]["contact_id"] == str(contact)
+        assert draft["subject"]["family_id"] == str(family)
+        assert draft["facilitator_id"] == "duty-worker-3"
+        # Duty and Advice formulate with it like any draft.
+        await duty.change(
+            "POST",
+            f"/v1/formulations/{summary['id']}/factors",
+            {"p": "presenting", "description": "Worried about Jay"},
+            expect=201,
+        )
+        assert consumer.stats.duplicates == 1
+
+    records = await read_topic(broker.bootstrap, topics.FORMULATION_FORMULATION, 1)
+    assert [headers_of(r)["ce_type"] for r in records] == ["formulation.formulation.started.v1"]
+    started = FormulationStarted.model_validate(json_of(records[0]))
+    assert started.contact_id == contact and started.subject_kind == "referral"
+    assert str(started.formulation_id) == summary["id"]
+    # The event it answers is its cause, so referrals can trace the request to the draft.
+    assert headers_of(records[0])["ce_causationid"] == str(first.id)
+
+
+async def test_res_staff_see_a_familys_formulation_only_while_it_is_allocated_to_their_team(
+    broker, databases, issuer, caller, produce, referrals_events
+):
+    family = uuid.uuid4()
+    async with run_service(
+        "formulation", await databases.new("formulation"), broker.bootstrap, issuer
+    ) as service:
+        facilitator = caller(service.client, issuer.headers("rethink_facilitator"))
+        ours = caller(service.client, issuer.headers("res_practitioner", team=TEAM))
+        theirs = caller(service.client, issuer.headers("res_manager", team=OTHER_TEAM))
+        made = await facilitator.create(
+            "/v1/formulations",
+            {
+                "subject_kind": "family",
+                "subject_id": str(family),
+                "setting": "rethink_space",
+                "held_on": datetime.now(UTC).date().isoformat(),
+            },
+        )
+        path = f"/v1/formulations/{made['id']}"
+        not_found = await ours.get(path, expect=404)
+        assert not_found["type"] == "/problems/formulation-not-found"
+        # Not allocated yet: RES staff cannot start one for the family either.
+        await ours.create(
+            "/v1/formulations",
+            {
+                "subject_kind": "family",
+                "subject_id": str(family),
+                "setting": "with_family",
+                "held_on": datetime.now(UTC).date().isoformat(),
+            },
+            expect=404,
+        )
+
+        allocated_at = datetime.now(UTC)
+        await produce(referrals_events.allocated(family, TEAM, at=allocated_at))
+        await eventually(lambda: _status(ours, path, 200), timeout=40)
+        await theirs.get(path, expect=404)
+        assert [i["id"] for i in (await ours.get("/v1/formulations"))["items"]] == [made["id"]]
+        assert (await theirs.get("/v1/formulations"))["items"] == []
+        for role in ("bi_analyst", "partner"):
+            outsider = issuer.headers(role, agency="school-1")
+            assert (await service.client.get(path, headers=outsider)).status_code == 403
+
+        await produce(referrals_events.closed(family, TEAM))
+        await eventually(lambda: _status(ours, path, 404), timeout=40)
+        # A late copy of the older allocation does not open the family again.
+        stale = referrals_events.allocated(family, TEAM, at=allocated_at - timedelta(seconds=1))
+        consumer = service.workers.consumer
+        applied = consumer.stats.applied
+        await produce(stale)
+        await eventually(lambda: consumer.stats.applied > applied, timeout=40)
+        await ours.get(path, expect=404)
+        await facilitator.get(path)  # the formulation itself is still there for the others
+
+
+async def _status(who, path: str, status: int) -> bool:  # type: ignore[no-untyped-def]
+    response = await who.client.get(path, headers=who.headers)
+    return response.status_code == status

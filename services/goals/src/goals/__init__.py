@@ -1,0 +1,1 @@
+"""Goals: family goals, 0-10 scoring, reviews and closure."""

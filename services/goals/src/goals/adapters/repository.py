@@ -1,0 +1,215 @@
+"""The plan repository and the read models built from other services' events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from contracts.reference.goals import PlanStatus
+from runtime.db import utcnow
+from runtime.errors import ProblemError
+from runtime.snapshots import from_snapshot, to_snapshot
+from sqlalchemy import ColumnElement, delete, false, insert, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from goals.adapters import orm
+from goals.domain.access import Visibility
+from goals.domain.opening import CompletedFormulation
+from goals.domain.plan import FamilyPlan
+from goals.domain.reviews import review_due_on
+
+
+def visible(visibility: Visibility) -> ColumnElement[bool]:
+    """A condition on `plans` joined to nothing: the family is allocated to the caller's team."""
+    if visibility.everyone:
+        return true()
+    if visibility.team_id is None:
+        return false()
+    return orm.plans.c.family_id.in_(
+        select(orm.families.c.family_id).where(orm.families.c.team_id == visibility.team_id)
+    )
+
+
+class PlanRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.versions: dict[uuid.UUID, int] = {}
+
+    async def get(self, plan_id: uuid.UUID, visibility: Visibility) -> FamilyPlan | None:
+        """The plan, or None when there is none or the caller may not see it."""
+        row = (
+            await self.session.execute(
+                select(orm.plans.c.state, orm.plans.c.version).where(
+                    orm.plans.c.plan_id == plan_id, visible(visibility)
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        self.versions[plan_id] = row.version
+        return from_snapshot(FamilyPlan, row.state)
+
+    async def open_plans_of(self, family_id: uuid.UUID) -> list[FamilyPlan]:
+        rows = (
+            await self.session.execute(
+                select(orm.plans.c.plan_id, orm.plans.c.state, orm.plans.c.version)
+                .where(
+                    orm.plans.c.family_id == family_id,
+                    orm.plans.c.status == PlanStatus.OPEN.value,
+                )
+                .order_by(orm.plans.c.opened_at)
+            )
+        ).all()
+        plans = []
+        for row in rows:
+            self.versions[row.plan_id] = row.version
+            plans.append(from_snapshot(FamilyPlan, row.state))
+        return plans
+
+    async def add(self, plan: FamilyPlan) -> int:
+        await self.session.execute(
+            insert(orm.plans).values(
+                plan_id=plan.id, version=1, opened_at=plan.opened_at, **self._columns(plan)
+            )
+        )
+        self.versions[plan.id] = 1
+        await self._index_sub_goals(plan)
+        return 1
+
+    async def save(self, plan: FamilyPlan) -> int:
+        """Store a changed plan; returns its new version (its ETag)."""
+        loaded = self.versions[plan.id]
+        result = await self.session.execute(
+            update(orm.plans)
+            .where(orm.plans.c.plan_id == plan.id, orm.plans.c.version == loaded)
+            .values(version=loaded + 1, **self._columns(plan))
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            # Another write committed between our read and this one.
+            raise ProblemError(412, f"plan {plan.id} changed while this update ran; re-read it")
+        self.versions[plan.id] = loaded + 1
+        await self._index_sub_goals(plan)
+        return loaded + 1
+
+    @staticmethod
+    def _columns(plan: FamilyPlan) -> dict[str, object]:
+        return {
+            "family_id": plan.family_id,
+            "formulation_id": plan.formulation_id,
+            "team_id": plan.team_id,
+            "cluster_id": plan.cluster_id,
+            "status": str(plan.status),
+            "updated_at": utcnow(),
+            "state": to_snapshot(plan),
+        }
+
+    async def _index_sub_goals(self, plan: FamilyPlan) -> None:
+        await self.session.execute(delete(orm.sub_goals).where(orm.sub_goals.c.plan_id == plan.id))
+        if not plan.sub_goals:
+            return
+        rows = []
+        for position, sub_goal in enumerate(plan.sub_goals):
+            due_on = review_due_on(sub_goal) if plan.is_open else None
+            last_reviewed = None
+            if due_on is not None:
+                last_reviewed = sub_goal.last_reviewed_on() or sub_goal.activated_on
+            rows.append(
+                {
+                    "sub_goal_id": sub_goal.id,
+                    "plan_id": plan.id,
+                    "family_id": plan.family_id,
+                    "position": position,
+                    "code": sub_goal.code,
+                    "status": str(sub_goal.status),
+                    "tracking_frequency_days": sub_goal.tracking_frequency_days,
+                    "last_reviewed_on": last_reviewed,
+                    "review_due_on": due_on,
+                }
+            )
+        await self.session.execute(insert(orm.sub_goals), rows)
+
+
+class FamilyAllocations:
+    """family -> RES team, kept from the referrals service's allocation events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def team_of(self, family_id: uuid.UUID) -> tuple[str, str] | None:
+        row = (
+            await self.session.execute(
+                select(orm.families.c.team_id, orm.families.c.cluster_id).where(
+                    orm.families.c.family_id == family_id
+                )
+            )
+        ).first()
+        return None if row is None else (row.team_id, row.cluster_id)
+
+    async def allocate(
+        self,
+        family_id: uuid.UUID,
+        *,
+        team_id: str,
+        cluster_id: str,
+        allocation_id: uuid.UUID,
+        as_of: datetime,
+        closed_on: date | None = None,
+    ) -> bool:
+        """Record the family's allocation unless a later one is already known; True if applied."""
+        current = await self.session.scalar(
+            select(orm.families.c.as_of).where(orm.families.c.family_id == family_id)
+        )
+        values = {
+            "team_id": team_id,
+            "cluster_id": cluster_id,
+            "allocation_id": allocation_id,
+            "as_of": as_of,
+            "closed_on": closed_on,
+        }
+        if current is None:
+            await self.session.execute(insert(orm.families).values(family_id=family_id, **values))
+            return True
+        if as_of < current:
+            return False
+        await self.session.execute(
+            update(orm.families).where(orm.families.c.family_id == family_id).values(**values)
+        )
+        return True
+
+
+class CompletedFormulations:
+    """Completed formulations, kept from the formulation service's events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, formulation_id: uuid.UUID) -> CompletedFormulation | None:
+        row = (
+            await self.session.execute(
+                select(orm.formulations.c.family_id).where(
+                    orm.formulations.c.formulation_id == formulation_id
+                )
+            )
+        ).first()
+        return None if row is None else CompletedFormulation(formulation_id, row.family_id)
+
+    async def add(
+        self,
+        formulation_id: uuid.UUID,
+        *,
+        lineage_id: uuid.UUID,
+        version: int,
+        family_id: uuid.UUID | None,
+        completed_at: datetime,
+    ) -> None:
+        if await self.get(formulation_id) is not None:
+            return
+        await self.session.execute(
+            insert(orm.formulations).values(
+                formulation_id=formulation_id,
+                lineage_id=lineage_id,
+                version=version,
+                family_id=family_id,
+                completed_at=completed_at,
+            )
+        )

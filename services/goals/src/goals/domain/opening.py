@@ -1,0 +1,46 @@
+"""Where a plan may start: from a completed formulation of the same family, one open plan at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from goals.domain.errors import FieldError, FormulationNotCompleted, PlanAlreadyOpen
+
+
+@dataclass(frozen=True)
+class CompletedFormulation:
+    """What the goals service knows of a formulation once it has been completed."""
+
+    formulation_id: uuid.UUID
+    family_id: uuid.UUID | None
+
+
+def ensure_formulation_is_completed_for_family(
+    formulation: CompletedFormulation | None, formulation_id: uuid.UUID, family_id: uuid.UUID
+) -> None:
+    """Step 5: the overall goal comes from a completed formulation of this family."""
+    if formulation is None:
+        raise FormulationNotCompleted(
+            detail=(
+                f"formulation {formulation_id} is not completed or not known here yet; "
+                "complete the formulation first, or retry shortly if it was just completed"
+            ),
+            errors=[FieldError("formulation_id", "formulation not completed/known")],
+        )
+    if formulation.family_id != family_id:
+        raise FormulationNotCompleted(
+            detail=f"formulation {formulation_id} is not a formulation of family {family_id}",
+            errors=[FieldError("formulation_id", "not a formulation of this family")],
+        )
+
+
+def ensure_no_open_plan(family_id: uuid.UUID, open_plan_ids: Sequence[uuid.UUID]) -> None:
+    """One family, one lead worker, one plan (practice principle)."""
+    if open_plan_ids:
+        raise PlanAlreadyOpen(
+            detail=f"family {family_id} already has open plan {open_plan_ids[0]}",
+            errors=[FieldError("family_id", "already has an open plan")],
+            extra={"plan_id": str(open_plan_ids[0])},
+        )

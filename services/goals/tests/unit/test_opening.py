@@ -1,0 +1,104 @@
+"""Where a plan may start, who sees it, and how it follows the family between teams."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pytest
+from goals.domain.access import Visibility
+from goals.domain.closure import ClosingReview, Support, SustainabilityPlan
+from goals.domain.errors import FormulationNotCompleted, PlanAlreadyOpen
+from goals.domain.opening import (
+    CompletedFormulation,
+    ensure_formulation_is_completed_for_family,
+    ensure_no_open_plan,
+)
+from goals.domain.plan import FamilyPlan, SubGoal
+from goals.domain.scores import Scorer
+from runtime.snapshots import from_snapshot, to_snapshot
+
+
+def test_a_plan_is_not_opened_from_a_formulation_not_known_to_be_completed() -> None:
+    with pytest.raises(FormulationNotCompleted) as refused:
+        ensure_formulation_is_completed_for_family(None, uuid.uuid4(), uuid.uuid4())
+    assert refused.value.status == 409
+    assert refused.value.errors[0].field == "formulation_id"
+
+
+def test_a_plan_is_not_opened_from_another_familys_formulation() -> None:
+    formulation = CompletedFormulation(uuid.uuid4(), family_id=uuid.uuid4())
+    with pytest.raises(FormulationNotCompleted):
+        ensure_formulation_is_completed_for_family(
+            formulation, formulation.formulation_id, uuid.uuid4()
+        )
+
+
+def test_a_completed_formulation_of_the_family_opens_a_plan() -> None:
+    family_id = uuid.uuid4()
+    formulation = CompletedFormulation(uuid.uuid4(), family_id=family_id)
+    ensure_formulation_is_completed_for_family(formulation, formulation.formulation_id, family_id)
+
+
+def test_a_family_has_one_open_plan_at_a_time() -> None:
+    ensure_no_open_plan(uuid.uuid4(), [])
+    with pytest.raises(PlanAlreadyOpen):
+        ensure_no_open_plan(uuid.uuid4(), [uuid.uuid4()])
+
+
+def test_res_staff_see_only_their_own_teams_families() -> None:
+    assert Visibility.team("res-jess").sees("res-jess")
+    assert not Visibility.team("res-jess").sees("res-bcm")
+    assert not Visibility.team("res-jess").sees(None)
+    assert not Visibility.team(None).sees(None)
+    assert Visibility.all_families().sees("res-bcm")
+
+
+def test_an_open_plan_follows_the_family_to_its_new_team(plan: FamilyPlan) -> None:
+    assert plan.allocate_to_team("res-bcm", "bcm")
+    assert (plan.team_id, plan.cluster_id) == ("res-bcm", "bcm")
+    assert not plan.allocate_to_team("res-bcm", "bcm")
+
+
+def test_a_closed_plan_keeps_the_team_that_did_the_work(plan: FamilyPlan) -> None:
+    review = ClosingReview(
+        date(2025, 3, 3), SustainabilityPlan("a", "b", "c", (Support("x", "y", "z"),), "e")
+    )
+    plan.close(
+        review=review,
+        reason="family_no_longer_wanted_support",
+        closed_on=date(2025, 3, 3),
+        now=datetime(2025, 3, 3, tzinfo=UTC),
+    )
+    assert not plan.allocate_to_team("res-bcm", "bcm")
+    assert plan.team_id == "res-east"
+
+
+def test_a_plan_is_stored_and_read_back_whole(
+    plan: FamilyPlan, started_goal: Callable[..., SubGoal], mum: Scorer
+) -> None:
+    goal = started_goal("S1")
+    plan.record_score(goal.id, score=5, on=date(2025, 3, 10), given_by=mum, note="better")
+    plan.agree_action(
+        goal.id,
+        what="Routine chart",
+        who="Mum",
+        by_when=date(2025, 4, 1),
+        category="parenting_work",
+        on=date(2025, 3, 10),
+    )
+    plan.set_sub_goal(
+        what="Queued",
+        measure="score",
+        by_when=date(2025, 6, 1),
+        code="h1",
+        person_ids=[uuid.uuid4()],
+        factor_ids=[uuid.uuid4()],
+        on=date(2025, 3, 10),
+        queue=True,
+    )
+    plan.events.clear()
+    copy = from_snapshot(FamilyPlan, to_snapshot(plan))
+    assert copy == plan
+    assert copy.sub_goals[0].movement == plan.sub_goals[0].movement

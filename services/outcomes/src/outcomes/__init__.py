@@ -1,0 +1,1 @@
+"""Outcomes: coding, scorecards, Best Council Plan dashboards and the BI stream."""

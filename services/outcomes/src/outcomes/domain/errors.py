@@ -1,0 +1,42 @@
+"""Rule violations of the outcomes domain; each maps to a problem type by its `code`."""
+
+from __future__ import annotations
+
+from runtime.domain import DomainError
+
+
+class OutcomesError(DomainError):
+    code = "outcomes-rule"
+    status = 422
+    title = "An outcomes rule was broken"
+
+
+class InvalidScore(OutcomesError):
+    code = "invalid-score"
+    title = "Scores are whole numbers from 0 to 10"
+
+
+class InvalidPeriod(OutcomesError):
+    code = "invalid-period"
+    title = "The period's start is after its end"
+
+
+class UnknownGoalCode(OutcomesError):
+    code = "unknown-goal-code"
+    title = "The goal's Children and Families code is not in its code table edition"
+
+
+class ClusterStartOutsideWindow(OutcomesError):
+    code = "cluster-start-outside-window"
+    title = "A cluster's RES start date must fall inside the comparison window"
+
+
+class UnknownMeasure(OutcomesError):
+    code = "unknown-measure"
+    status = 404
+    title = "No such measure"
+
+
+class MissingCostVolume(OutcomesError):
+    code = "missing-cost-volume"
+    title = "A cost row has no before/after volumes"

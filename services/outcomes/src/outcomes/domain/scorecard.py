@@ -1,0 +1,304 @@
+"""The Outcomes Based Accountability scorecard (Leeds OBA): How much did we do? How well did we
+do it? Is anyone better off? By period, cluster, team and goal outcome, priority or code.
+
+Goal filters (outcome, priority, code, category) narrow the goal measures (sub-goals, reviews,
+movement, score change, actions); contacts, formulations and plans are not coded, so they are
+narrowed by period, cluster and team only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import TypeVar
+
+from contracts.outcomes.v1 import ClosureReason
+from contracts.reference.codes import ReportingCategory
+
+from outcomes.domain.errors import InvalidPeriod
+from outcomes.domain.goal_measures import ClosureSummary, is_completed, summarise_closures
+from outcomes.domain.months import month_end
+from outcomes.domain.movement import MovementSummary, code_row, summarise_movement
+from outcomes.domain.records import (
+    REFERRAL_DECISIONS,
+    OutcomeRecords,
+    PlanRecord,
+    SubGoalRecord,
+)
+from outcomes.domain.shares import Share, mean, median
+
+# A review a day or two after its due date is still on time: visits move around weekends.
+REVIEW_GRACE_DAYS = 2
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class Filter:
+    period_from: date | None = None
+    period_to: date | None = None
+    cluster_id: str | None = None
+    team_id: str | None = None
+    outcome: str | None = None
+    priority: str | None = None
+    code: str | None = None
+    category: ReportingCategory | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.period_from is not None
+            and self.period_to is not None
+            and self.period_from > self.period_to
+        ):
+            raise InvalidPeriod(detail=f"period starts {self.period_from} after {self.period_to}")
+
+    def in_period(self, day: date | datetime | None) -> bool:
+        if day is None:
+            return False
+        when = day.date() if isinstance(day, datetime) else day
+        if self.period_from is not None and when < self.period_from:
+            return False
+        return self.period_to is None or when <= self.period_to
+
+    def overlaps(self, start: date, end: date | None) -> bool:
+        """Whether something running from `start` to `end` (open if None) meets the period."""
+        if self.period_to is not None and start > self.period_to:
+            return False
+        return end is None or self.period_from is None or end >= self.period_from
+
+    def in_place(self, cluster_id: str | None, team_id: str | None) -> bool:
+        if self.cluster_id is not None and cluster_id != self.cluster_id:
+            return False
+        return self.team_id is None or team_id == self.team_id
+
+    @property
+    def narrows_goals(self) -> bool:
+        return any(v is not None for v in (self.outcome, self.priority, self.code, self.category))
+
+    def matches_goal(self, goal: SubGoalRecord) -> bool:
+        if not self.narrows_goals:
+            return True
+        row = code_row(goal)
+        return (
+            (self.code is None or row.code == self.code)
+            and (self.outcome is None or row.outcome == self.outcome)
+            and (self.priority is None or row.priority == self.priority)
+            and (self.category is None or row.category is self.category)
+        )
+
+    def for_month(self, month: date) -> Filter:
+        """This filter narrowed to one calendar month (for run charts)."""
+        start = month.replace(day=1)
+        end = month_end(start)
+        period_from = max(start, self.period_from) if self.period_from else start
+        period_to = min(end, self.period_to) if self.period_to else end
+        return replace(self, period_from=period_from, period_to=max(period_from, period_to))
+
+
+@dataclass(frozen=True)
+class DurationSummary:
+    """Days between two events, over the records that have both."""
+
+    n: int
+    mean_days: Decimal | None
+    median_days: Decimal | None
+
+
+@dataclass(frozen=True)
+class HowMuch:
+    contacts: int
+    referrals_by_source: dict[str, int]
+    decisions_by_type: dict[str, int]
+    families_allocated: int
+    formulations_completed: int
+    plans_opened: int
+    sub_goals_set: int
+    reviews_recorded: int
+
+
+@dataclass(frozen=True)
+class HowWell:
+    formulations_six_ps_and_walk_back: Share
+    sub_goals_with_baseline: Share
+    reviews_on_time: Share
+    feedback_treated_with_respect: Share
+    feedback_would_recommend: Share
+    mean_service_rating: Decimal | None
+    mean_communication_rating: Decimal | None
+    mean_understanding_rating: Decimal | None
+    days_contact_to_decision: DurationSummary
+    days_contact_to_allocation: DurationSummary
+
+
+@dataclass(frozen=True)
+class BetterOff:
+    goal_movement: MovementSummary
+    closures: ClosureSummary
+    mean_score_change_by_code: dict[str, Decimal]
+    mean_score_change_by_category: dict[ReportingCategory, Decimal]
+    escalations_to_area_social_work: int
+    re_referrals_within_12_months: Share
+
+    @property
+    def all_goals_achieved(self) -> Share:
+        return self.closures.share(ClosureReason.ALL_GOALS_ACHIEVED)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    filter: Filter
+    how_much: HowMuch
+    how_well: HowWell
+    better_off: BetterOff
+
+
+def _days(start: datetime, end: datetime) -> Fraction:
+    delta = end - start
+    return Fraction(delta.days * SECONDS_PER_DAY + delta.seconds, SECONDS_PER_DAY)
+
+
+def _durations(pairs: Iterable[tuple[datetime, datetime]]) -> DurationSummary:
+    days = [_days(start, end) for start, end in pairs if end >= start]
+    return DurationSummary(n=len(days), mean_days=mean(days), median_days=median(days))
+
+
+def reviews_on_time(
+    goal: SubGoalRecord, grace_days: int = REVIEW_GRACE_DAYS
+) -> list[tuple[date, bool]]:
+    """Each review with whether it came within the agreed frequency of the one before it
+    (the first, of the goal being set)."""
+    if goal.tracking_frequency_days is None:
+        return []
+    allowed = goal.tracking_frequency_days + grace_days
+    previous = goal.set_at
+    judged: list[tuple[date, bool]] = []
+    for review in sorted(goal.review_dates):
+        judged.append((review, (review - previous).days <= allowed))
+        previous = review
+    return judged
+
+
+def _share(flags: Iterable[bool | None]) -> Share:
+    answered = [flag for flag in flags if flag is not None]
+    return Share(sum(1 for flag in answered if flag), len(answered))
+
+
+def build_scorecard(records: OutcomeRecords, flt: Filter = Filter()) -> Scorecard:
+    plans_by_id: dict[str, PlanRecord] = {plan.plan_id: plan for plan in records.plans}
+
+    def plan_in_place(plan_id: str) -> bool:
+        # Records whose plan the read model does not hold yet count only when no place is asked.
+        plan = plans_by_id.get(plan_id)
+        if plan is None:
+            return flt.cluster_id is None and flt.team_id is None
+        return flt.in_place(plan.cluster_id, plan.team_id)
+
+    placed_goals = [
+        g for g in records.sub_goals if plan_in_place(g.plan_id) and flt.matches_goal(g)
+    ]
+    placed_contacts = [c for c in records.contacts if flt.in_place(c.cluster_id, c.team_id)]
+    placed_plans = [p for p in records.plans if flt.in_place(p.cluster_id, p.team_id)]
+
+    contacts_opened = [c for c in placed_contacts if flt.in_period(c.opened_at)]
+    decided = [c for c in placed_contacts if flt.in_period(c.decided_at)]
+    allocated = [c for c in placed_contacts if flt.in_period(c.allocated_at)]
+    referrals = [c for c in decided if c.decision_type in REFERRAL_DECISIONS]
+    formulations = [
+        f
+        for f in records.formulations
+        if flt.in_place(f.cluster_id, f.team_id) and flt.in_period(f.completed_at)
+    ]
+    goals_set = [g for g in placed_goals if flt.in_period(g.set_at)]
+    goals_active = [g for g in placed_goals if flt.overlaps(g.set_at, g.ended_on)]
+    judged_reviews = [
+        on_time
+        for goal in placed_goals
+        for review, on_time in reviews_on_time(goal)
+        if flt.in_period(review)
+    ]
+    reviews = [r for g in placed_goals for r in g.review_dates if flt.in_period(r)]
+    closed = [p for p in placed_plans if is_completed(p) and flt.in_period(p.closed_at)]
+    feedback = [
+        fb for fb in records.feedback if flt.in_period(fb.received_on) and plan_in_place(fb.plan_id)
+    ]
+
+    how_much = HowMuch(
+        contacts=len(contacts_opened),
+        referrals_by_source=dict(sorted(Counter(c.source for c in referrals).items())),
+        decisions_by_type=dict(
+            sorted(Counter(c.decision_type or "undecided" for c in decided).items())
+        ),
+        families_allocated=len(allocated),
+        formulations_completed=len(formulations),
+        plans_opened=sum(1 for p in placed_plans if flt.in_period(p.opened_at)),
+        sub_goals_set=len(goals_set),
+        reviews_recorded=len(reviews),
+    )
+
+    how_well = HowWell(
+        formulations_six_ps_and_walk_back=Share(
+            sum(1 for f in formulations if f.all_six_ps_considered and f.walk_back_passed),
+            len(formulations),
+        ),
+        sub_goals_with_baseline=Share(
+            sum(1 for g in goals_set if g.baseline is not None), len(goals_set)
+        ),
+        reviews_on_time=Share(sum(1 for ok in judged_reviews if ok), len(judged_reviews)),
+        feedback_treated_with_respect=_share(fb.treated_with_respect for fb in feedback),
+        feedback_would_recommend=_share(fb.would_recommend for fb in feedback),
+        mean_service_rating=mean(
+            fb.service_rating for fb in feedback if fb.service_rating is not None
+        ),
+        mean_communication_rating=mean(
+            fb.communication_rating for fb in feedback if fb.communication_rating is not None
+        ),
+        mean_understanding_rating=mean(
+            fb.understanding_rating for fb in feedback if fb.understanding_rating is not None
+        ),
+        days_contact_to_decision=_durations(
+            (c.opened_at, c.decided_at) for c in decided if c.decided_at is not None
+        ),
+        days_contact_to_allocation=_durations(
+            (c.opened_at, c.allocated_at) for c in allocated if c.allocated_at is not None
+        ),
+    )
+
+    changes_by_code: dict[str, list[int]] = defaultdict(list)
+    changes_by_category: dict[ReportingCategory, list[int]] = defaultdict(list)
+    for goal in goals_active:
+        if goal.baseline is None or goal.latest_score is None:
+            continue
+        change = goal.latest_score - goal.baseline
+        row = code_row(goal)
+        changes_by_code[row.code].append(change)
+        changes_by_category[row.category].append(change)
+
+    closures = summarise_closures(closed)
+    better_off = BetterOff(
+        goal_movement=summarise_movement(goals_active),
+        closures=closures,
+        mean_score_change_by_code=_means(changes_by_code),
+        mean_score_change_by_category=_means(changes_by_category),
+        escalations_to_area_social_work=closures.by_reason[
+            ClosureReason.ESCALATED_TO_AREA_SOCIAL_WORK
+        ],
+        re_referrals_within_12_months=Share(
+            sum(1 for c in referrals if c.re_referral), len(referrals)
+        ),
+    )
+    return Scorecard(filter=flt, how_much=how_much, how_well=how_well, better_off=better_off)
+
+
+K = TypeVar("K", str, ReportingCategory)
+
+
+def _means(groups: dict[K, list[int]]) -> dict[K, Decimal]:
+    result: dict[K, Decimal] = {}
+    for key in sorted(groups):
+        value = mean(groups[key])
+        if value is not None:
+            result[key] = value
+    return result

@@ -1,0 +1,96 @@
+"""The evaluation's quantitative results, computed from the events: goal movement, closure
+reasons, improvement by category and Tables 1-4."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.outcomes.v1 import ResponseKind
+from fastapi import APIRouter, Depends, Query
+from runtime.app import get_db
+from runtime.db import Database
+
+from outcomes.domain.goal_measures import (
+    activity_progress,
+    improvement_by_category,
+    summarise_closures,
+)
+from outcomes.domain.movement import summarise_movement
+from outcomes.entrypoints.api.schemas import (
+    BeforeAfterResponse,
+    CategoryImprovementRow,
+    ClosureReasonsResponse,
+    ImprovementByCategoryResponse,
+    MovementResponse,
+    Table3Response,
+    Table4Response,
+    Table4Row,
+)
+from outcomes.service_layer import measures
+
+router = APIRouter(prefix="/v1/evaluation", tags=["evaluation"])
+
+WINDOW_FROM = Query(None, alias="from", description="first day of the window (default April 2015)")
+WINDOW_TO = Query(None, alias="to", description="last day of the window (default: this month)")
+
+
+@router.get("/goal-movement", summary="Goals improved / unchanged / deteriorated from baseline")
+async def goal_movement(db: Database = Depends(get_db)) -> MovementResponse:
+    recs = await measures.records(db)
+    return MovementResponse.of(summarise_movement(recs.sub_goals))
+
+
+@router.get("/closure-reasons", summary="Why completed plans closed")
+async def closure_reasons(db: Database = Depends(get_db)) -> ClosureReasonsResponse:
+    recs = await measures.records(db)
+    return ClosureReasonsResponse.of(summarise_closures(recs.plans))
+
+
+@router.get(
+    "/improvement-by-category", summary="Goals and the share improved, by reporting category"
+)
+async def by_category(db: Database = Depends(get_db)) -> ImprovementByCategoryResponse:
+    recs = await measures.records(db)
+    rows = improvement_by_category(recs.sub_goals)
+    return ImprovementByCategoryResponse(rows=[CategoryImprovementRow.of(r) for r in rows])
+
+
+@router.get("/table-4", summary="Table 4: actions by category against their goal's progress")
+async def table_4(db: Database = Depends(get_db)) -> Table4Response:
+    recs = await measures.records(db)
+    rows = activity_progress(recs.actions, recs.sub_goals)
+    return Table4Response(rows=[Table4Row.of(r) for r in rows])
+
+
+async def _before_after(
+    db: Database, kind: ResponseKind, start: date | None, end: date | None
+) -> BeforeAfterResponse:
+    window = measures.Window.of(start, end)
+    table = measures.service_response_table(await measures.records(db), kind, window)
+    return BeforeAfterResponse.of(kind.value, window.start, window.end, table)
+
+
+@router.get("/table-1", summary="Table 1: children made subject to a CP plan, before/after RES")
+async def table_1(
+    start: date | None = WINDOW_FROM, end: date | None = WINDOW_TO, db: Database = Depends(get_db)
+) -> BeforeAfterResponse:
+    return await _before_after(db, ResponseKind.CP_PLAN, start, end)
+
+
+@router.get("/table-2", summary="Table 2: children becoming looked after, before/after RES")
+async def table_2(
+    start: date | None = WINDOW_FROM, end: date | None = WINDOW_TO, db: Database = Depends(get_db)
+) -> BeforeAfterResponse:
+    return await _before_after(db, ResponseKind.LOOKED_AFTER, start, end)
+
+
+@router.get("/table-3", summary="Table 3: monthly costs before/after RES, and the saving")
+async def table_3(
+    start: date | None = WINDOW_FROM,
+    end: date | None = WINDOW_TO,
+    edition: str | None = Query(None, max_length=40, description="unit cost edition"),
+    db: Database = Depends(get_db),
+) -> Table3Response:
+    window = measures.Window.of(start, end)
+    comparison = measures.cost_table(await measures.records(db), window, edition)
+    return Table3Response.of(window.start, window.end, comparison)

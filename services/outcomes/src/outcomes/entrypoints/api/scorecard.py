@@ -1,0 +1,98 @@
+"""The OBA scorecard and its run charts, filterable by period, place and goal coding."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.reference.codes import ReportingCategory
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from runtime.app import get_db
+from runtime.db import Database
+
+from outcomes.domain.run_chart import RUN_CHART_MEASURES, run_chart
+from outcomes.domain.scorecard import Filter, build_scorecard
+from outcomes.entrypoints.api.schemas import ScorecardResponse
+from outcomes.service_layer import measures
+
+router = APIRouter(prefix="/v1", tags=["scorecard"])
+
+
+class FilterParams:
+    """Query parameters shared by the scorecard, the run charts and the dashboard."""
+
+    def __init__(
+        self,
+        from_: date | None = Query(None, alias="from", description="first day of the period"),
+        to: date | None = Query(None, description="last day of the period"),
+        cluster_id: str | None = Query(None, max_length=64),
+        team_id: str | None = Query(None, max_length=64),
+        outcome: str | None = Query(None, max_length=200, description="CYPP or BCP outcome"),
+        priority: str | None = Query(None, max_length=200),
+        code: str | None = Query(None, pattern=r"^[SEHFCA][1-5]$"),
+        category: ReportingCategory | None = None,
+    ) -> None:
+        self.from_ = from_
+        self.to = to
+        self.cluster_id = cluster_id
+        self.team_id = team_id
+        self.outcome = outcome
+        self.priority = priority
+        self.code = code
+        self.category = category
+
+    def filter(self) -> Filter:
+        return Filter(
+            period_from=self.from_,
+            period_to=self.to,
+            cluster_id=self.cluster_id,
+            team_id=self.team_id,
+            outcome=self.outcome,
+            priority=self.priority,
+            code=self.code,
+            category=self.category,
+        )
+
+
+@router.get("/scorecard", summary="OBA scorecard: how much, how well, is anyone better off")
+async def scorecard(
+    params: FilterParams = Depends(), db: Database = Depends(get_db)
+) -> ScorecardResponse:
+    flt = params.filter()
+    return ScorecardResponse.of(build_scorecard(await measures.records(db), flt))
+
+
+class RunChartPointResponse(BaseModel):
+    month: str
+    value: float | None
+
+
+class RunChartResponse(BaseModel):
+    measure: str
+    centre_line: float | None
+    points: list[RunChartPointResponse]
+
+
+@router.get("/run-charts", summary="The measures that have a run chart")
+async def run_chart_measures() -> list[str]:
+    return sorted(RUN_CHART_MEASURES)
+
+
+@router.get("/run-charts/{measure}", summary="One measure per month with its median centre line")
+async def one_run_chart(
+    measure: str,
+    params: FilterParams = Depends(),
+    db: Database = Depends(get_db),
+) -> RunChartResponse:
+    flt = params.filter()
+    window = measures.chart_window(flt.period_from, flt.period_to)
+    chart = run_chart(await measures.records(db), measure, window.start, window.end, flt)
+    centre = chart.centre_line
+    return RunChartResponse(
+        measure=chart.measure,
+        centre_line=None if centre is None else float(centre),
+        points=[
+            RunChartPointResponse(month=p.month, value=None if p.value is None else float(p.value))
+            for p in chart.points
+        ],
+    )

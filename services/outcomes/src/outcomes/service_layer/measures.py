@@ -1,0 +1,79 @@
+"""Queries of the measures: load the records from the read models and ask the domain.
+
+Every figure is computed from the records on each call (thousands of rows, not millions), so a
+dashboard is always what the read models hold now, and a rebuild needs no cached totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from contracts.outcomes.v1 import ResponseKind
+from contracts.reference import costs
+from contracts.reference.referrals import RES_TEAMS
+from runtime.db import Database
+
+from outcomes.adapters.read_models import load_records
+from outcomes.domain.before_after import BeforeAfterTable, compare_service_responses
+from outcomes.domain.cost_comparison import CostComparison, compare_costs, cost_volumes
+from outcomes.domain.errors import OutcomesError
+from outcomes.domain.months import month_end, month_index, month_start
+from outcomes.domain.records import OutcomeRecords
+
+# The evaluation's comparison starts in April 2015; a window runs to the end of this month.
+DEFAULT_WINDOW_FROM = date(2015, 4, 1)
+
+
+class UnknownCostEdition(OutcomesError):
+    code = "unknown-cost-edition"
+    status = 404
+    title = "No such edition of the unit costs"
+
+
+async def records(db: Database) -> OutcomeRecords:
+    async with db.sessions() as session:
+        return await load_records(session)
+
+
+def res_starts() -> dict[str, date]:
+    """Each RES cluster and the month its team started (Table 1's split)."""
+    return {cluster: team.started_on for team in RES_TEAMS for cluster in team.cluster_ids}
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date
+
+    @classmethod
+    def of(cls, start: date | None, end: date | None) -> Window:
+        today = datetime.now(UTC).date()
+        return cls(start or DEFAULT_WINDOW_FROM, end or month_end(today))
+
+
+def service_response_table(
+    recs: OutcomeRecords, kind: ResponseKind, window: Window
+) -> BeforeAfterTable:
+    return compare_service_responses(recs.responses, kind, res_starts(), window.start, window.end)
+
+
+def cost_table(recs: OutcomeRecords, window: Window, edition: str | None) -> CostComparison:
+    try:
+        unit_costs = costs.lookup(edition) if edition else costs.in_force_on(window.end)
+    except costs.UnknownCostEdition as exc:
+        raise UnknownCostEdition(detail=str(exc)) from None
+    volumes = cost_volumes(recs.contacts, recs.responses, res_starts(), window.start, window.end)
+    return compare_costs(volumes, unit_costs)
+
+
+CHART_MONTHS = 12
+
+
+def chart_window(start: date | None, end: date | None) -> Window:
+    """A run chart's months: as asked, else the twelve months to the end of this one."""
+    last = end or month_end(datetime.now(UTC).date())
+    if start is not None:
+        return Window(start, last)
+    first = month_start(month_index(last) - CHART_MONTHS + 1)
+    return Window(first, last)

@@ -1,0 +1,82 @@
+"""Delivery guarantees of the consumer, on the real broker and both databases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from contracts import topics
+from contracts.envelope import Envelope
+from contracts.referrals.v1 import ContactOpened
+from runtime.testing import eventually, headers_of, read_topic, run_service
+
+pytestmark = pytest.mark.integration
+
+
+def contact_opened(source: str = "school") -> Envelope:
+    payload = ContactOpened(
+        contact_id=uuid.uuid4(),
+        source=source,
+        cluster_id="seacroft-manston",
+        opened_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(payload, source="/services/referrals")
+
+
+async def send(bootstrap: str, envelope: Envelope, *, value: bytes | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topics.REFERRALS_CONTACT,
+            value=envelope.kafka_value() if value is None else value,
+            key=(envelope.subject or "").encode(),
+            headers=envelope.kafka_headers(),
+        )
+    finally:
+        await producer.stop()
+
+
+async def contact_total(client, headers) -> int:  # type: ignore[no-untyped-def]
+    response = await client.get("/v1/measures/contacts", headers=headers)
+    assert response.status_code == 200, response.text
+    return int(response.json()["total"])
+
+
+async def test_the_same_event_delivered_twice_changes_the_projection_once(
+    broker, databases, issuer
+):
+    url = await databases.new("outcomes")
+    analyst = issuer.headers("bi_analyst")
+    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+        first, second = contact_opened(), contact_opened("early_help_hub")
+        await send(broker.bootstrap, first)
+        await send(broker.bootstrap, first)  # redelivery: same event id
+        await send(broker.bootstrap, second)
+        consumer = outcomes.workers.consumer
+        await eventually(lambda: consumer.stats.applied + consumer.stats.duplicates >= 3)
+        assert await contact_total(outcomes.client, analyst) == 2
+        assert consumer.stats.duplicates == 1
+
+
+async def test_a_poison_message_is_dead_lettered_and_later_events_still_apply(
+    broker, databases, issuer
+):
+    url = await databases.new("outcomes")
+    analyst = issuer.headers("bi_analyst")
+    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+        poison = contact_opened()
+        await send(broker.bootstrap, poison, value=b'{"contact_id": "not-a-uuid"}')
+        good = contact_opened()
+        await send(broker.bootstrap, good)
+        await eventually(lambda: outcomes.workers.consumer.stats.applied >= 1)
+        assert await contact_total(outcomes.client, analyst) == 1
+
+    dead = await read_topic(broker.bootstrap, topics.dead_letter_topic(topics.REFERRALS_CONTACT), 1)
+    assert len(dead) == 1
+    h = headers_of(dead[0])
+    assert h["ce_id"] == str(poison.id)
+    assert "invalid referrals.contact.opened.v1 payload" in h["dlq_reason"]
+    assert h["dlq_original_topic"] == topics.REFERRALS_CONTACT

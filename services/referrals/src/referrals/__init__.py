@@ -1,0 +1,1 @@
+"""Referrals: conversation-first intake and front-door decisions."""

@@ -1,0 +1,124 @@
+"""Which referrals records a caller may see, beyond the route policy: partners their own
+agency's contacts, RES staff their own team's; everyone else at the front door all of them.
+
+A record the caller may not see answers 404, exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from fastapi import Request
+from runtime import audit
+from runtime.db import Database
+from runtime.domain import NotFound
+from runtime.errors import ProblemError
+from runtime.identity import Principal, Role
+from runtime.policy import RES
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from referrals.config import Settings
+from referrals.domain.allocation import CaseloadLimits
+from referrals.domain.contact import Contact
+from referrals.service_layer import views
+from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
+
+
+def get_referrals_uow(request: Request) -> ReferralsUnitOfWork:
+    definition = request.app.state.definition
+    return ReferralsUnitOfWork(
+        request.app.state.db,
+        definition.tables,
+        source=definition.source,
+        correlation_id=getattr(request.state, "correlation_id", None),
+    )
+
+
+def caseload_limits(request: Request) -> CaseloadLimits:
+    settings: Settings = request.app.state.settings
+    return settings.caseload_limits()
+
+
+def is_res(caller: Principal) -> bool:
+    return caller.role in RES
+
+
+def res_team_of(caller: Principal) -> str:
+    """The team a RES caller works in; a RES token without one may read nothing."""
+    if not caller.team_id:
+        raise ProblemError(403, "a RES token must carry the team it works in (team_id)")
+    return caller.team_id
+
+
+def can_see_contact(caller: Principal, contact: Contact) -> bool:
+    if caller.is_partner:
+        return caller.agency_id is not None and contact.referring_agency_id == caller.agency_id
+    if is_res(caller):
+        return contact.team_id is not None and contact.team_id == caller.team_id
+    return True
+
+
+def ensure_can_see_contact(
+    caller: Principal, contact: Contact | None, contact_id: uuid.UUID
+) -> Contact:
+    if contact is None or not can_see_contact(caller, contact):
+        raise NotFound(f"no contact {contact_id}")
+    return contact
+
+
+async def ensure_can_see_family(
+    session: AsyncSession, caller: Principal, family_id: uuid.UUID
+) -> None:
+    if is_res(caller) and not await views.family_allocated_to_team(
+        session, family_id, res_team_of(caller)
+    ):
+        raise NotFound(f"no family {family_id}")
+
+
+async def ensure_can_see_person(
+    session: AsyncSession, caller: Principal, person_id: uuid.UUID
+) -> None:
+    if is_res(caller) and not await views.person_allocated_to_team(
+        session, person_id, res_team_of(caller)
+    ):
+        raise NotFound(f"no person {person_id}")
+
+
+def ensure_manages_team(caller: Principal, team_id: str) -> None:
+    """Only the team's own manager (or an administrator) changes who is in it; another team's
+    manager is told the team's workers are not there, as for any record they may not see."""
+    if caller.role is Role.ADMIN:
+        return
+    if caller.role is not Role.RES_MANAGER or caller.team_id != team_id:
+        raise NotFound(f"no workers of {team_id} that this caller manages")
+
+
+def ensure_can_read_team(caller: Principal, team_id: str) -> None:
+    if is_res(caller) and res_team_of(caller) != team_id:
+        raise NotFound(f"no workers of {team_id} that this caller may read")
+
+
+async def audit_reads(
+    db: Database,
+    request: Request,
+    caller: Principal,
+    record_type: str,
+    records: Iterable[tuple[object, object | None]],
+) -> None:
+    """One read entry per record a list returned (record id, family id), in one transaction."""
+    rows = list(records)
+    if not rows:
+        return
+    async with db.transaction() as session:
+        for record_id, family_id in rows:
+            await audit.record(
+                session,
+                request.app.state.tables,
+                request,
+                caller,
+                "read",
+                record_type,
+                record_id,
+                family_id=family_id,
+            )

@@ -1,0 +1,262 @@
+"""The access layer, the same in every service: tokens, the declared policy, limits, audit."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from contextlib import AsyncExitStack
+
+import jwt
+import pytest
+
+from runtime.devauth import sign, write_keypair
+from runtime.identity import PARTNER_SCOPES, Role
+from runtime.policy import PUBLIC_PATHS
+from runtime.services import SERVICES
+from runtime.testing import Issuer, run_service
+
+pytestmark = pytest.mark.integration
+
+UNUSED_BROKER = "127.0.0.1:1"  # these tests need no broker: workers are off
+
+
+def _routes(name: str) -> list[tuple[str, str]]:
+    """Every (method, path) the service serves, from its OpenAPI document."""
+    app = SERVICES[name].bootstrap().create_app()
+    found = []
+    for path, operations in app.openapi()["paths"].items():
+        if path in PUBLIC_PATHS or path.startswith("/problems"):
+            continue
+        found += [(method.upper(), path) for method in sorted(operations)]
+    assert found, f"{name} serves no routes?"
+    return found
+
+
+ROUTES = [(name, m, p) for name in sorted(SERVICES) for m, p in _routes(name)]
+
+
+def _callers() -> dict[str, dict[str, object]]:
+    callers: dict[str, dict[str, object]] = {
+        role.value: {"role": role.value, "team": "res-inner-east"}
+        for role in Role if role is not Role.PARTNER
+    }
+    callers["partner_all_scopes"] = {"role": "partner", "agency": "school-1",
+                                     "scopes": sorted(PARTNER_SCOPES)}
+    callers["partner_no_scopes"] = {"role": "partner", "agency": "school-1", "scopes": ["none"]}
+    return callers
+
+
+CALLERS = _callers()
+
+
+@pytest.fixture(scope="module")
+async def services(issuer, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("access")
+    async with AsyncExitStack() as stack:
+        running = {}
+        for name in SERVICES:
+            url = f"sqlite+aiosqlite:///{folder / name}.db"
+            running[name] = await stack.enter_async_context(
+                run_service(name, url, UNUSED_BROKER, issuer, run_workers=False)
+            )
+        yield running
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+
+
+def test_every_route_of_every_service_has_a_policy_rule():
+    missing = []
+    for name in SERVICES:
+        policy = SERVICES[name].bootstrap().definition().policy
+        from runtime.app import STANDARD_RULES
+
+        rules = {(r.method, r.path) for r in [*policy.rules, *STANDARD_RULES]}
+        missing += [f"{name}: {m} {p}" for m, p in _routes(name) if (m, p) not in rules]
+    assert not missing, f"routes without an access rule: {missing}"
+
+
+@pytest.mark.parametrize(("service", "method", "path"), ROUTES, ids=lambda v: str(v))
+async def test_the_policy_matrix(services, issuer, service, method, path):
+    """Every role against every endpoint: allowed where the policy says, 401/403 otherwise."""
+    running = services[service]
+    policy = running.app.state.policy
+    rule = policy.lookup(method, path)
+    assert rule is not None
+    url = _concrete(path)
+    anonymous = await running.client.request(method, url, json={})
+    assert anonymous.status_code == 401, f"{method} {path} without a token"
+    for caller, spec in CALLERS.items():
+        principal_role = Role(str(spec["role"]))
+        from runtime.identity import Principal
+
+        principal = Principal("x", principal_role, agency_id=spec.get("agency"),  # type: ignore[arg-type]
+                              scopes=frozenset(spec.get("scopes", [])))  # type: ignore[arg-type]
+        headers = issuer.headers(
+            str(spec["role"]), agency=spec.get("agency"), team=spec.get("team"),  # type: ignore[arg-type]
+            scopes=spec.get("scopes"),  # type: ignore[arg-type]
+        )
+        response = await running.client.request(method, url, json={}, headers=headers)
+        if rule.allows(principal):
+            assert response.status_code not in (401, 403), (
+                f"{caller} should reach {method} {path}: {response.status_code} {response.text}"
+            )
+        else:
+            assert response.status_code == 403, (
+                f"{caller} must not reach {method} {path}: {response.status_code}"
+            )
+            assert response.headers["content-type"] == "application/problem+json"
+
+
+def _claims(**overrides):
+    now = int(time.time())
+    claims = {"sub": "user:1", "role": "duty_advice", "iss": "", "aud": "lpm-platform",
+              "iat": now, "nbf": now, "exp": now + 600}
+    claims.update(overrides)
+    return claims
+
+
+async def test_bad_tokens_are_refused_with_401_and_a_problem(services, issuer, tmp_path):
+    client = services["referrals"].client
+    other = tmp_path / "other"
+    other.mkdir()
+    write_keypair(other / "k.pem", other / "jwks.json",
+                  kid=__import__("json").loads(issuer.jwks_path.read_text())["keys"][0]["kid"])
+    now = int(time.time())
+    good_key, jwks = issuer.key_path, issuer.jwks_path
+    kid = __import__("json").loads(jwks.read_text())["keys"][0]["kid"]
+
+    def raw(claims, key=good_key):
+        return jwt.encode(claims, key.read_bytes(), algorithm="RS256", headers={"kid": kid})
+
+    base = _claims(iss=issuer.issuer)
+    cases = {
+        "missing": None,
+        "not bearer": "Basic dXNlcjpwYXNz",
+        "garbage": "Bearer not-a-jwt",
+        "expired": "Bearer " + raw({**base, "exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}),
+        "not yet valid": "Bearer " + raw({**base, "nbf": now + 3600}),
+        "wrongly signed": "Bearer " + raw(base, key=other / "k.pem"),
+        "wrong issuer": "Bearer " + raw({**base, "iss": "https://elsewhere.example"}),
+        "wrong audience": "Bearer " + raw({**base, "aud": "another-api"}),
+        "unsigned": "Bearer " + jwt.encode(base, key=None, algorithm="none"),
+        "unknown role": "Bearer " + raw({**base, "role": "superuser"}),
+    }
+    for case, header in cases.items():
+        headers = {"Authorization": header} if header else {}
+        r = await client.get(f"/v1/contacts/{uuid.uuid4()}", headers=headers)
+        assert r.status_code == 401, f"{case}: {r.status_code}"
+        assert r.headers["content-type"] == "application/problem+json", case
+        assert r.json()["type"] == "/problems/unauthorized", case
+        assert "bearer" in r.headers.get("www-authenticate", "").lower(), case
+    # ...while a good token from the same issuer passes authentication.
+    ok = "Bearer " + sign(good_key, jwks, {"sub": "u", "role": "duty_advice"}, issuer=issuer.issuer)
+    r = await client.get(f"/v1/contacts/{uuid.uuid4()}", headers={"Authorization": ok})
+    assert r.status_code == 404
+
+
+async def test_a_rotated_signing_key_is_picked_up_without_a_restart(tmp_path, issuer):
+    rotating = Issuer(tmp_path / "rotating", issuer=issuer.issuer)
+    rotating.folder.mkdir()
+    write_keypair(rotating.key_path, rotating.jwks_path, kid="first")
+    url = f"sqlite+aiosqlite:///{tmp_path}/r.db"
+    async with run_service("referrals", url, UNUSED_BROKER, rotating, run_workers=False) as svc:
+        path = f"/v1/contacts/{uuid.uuid4()}"
+        assert (await svc.client.get(path, headers=rotating.headers("duty_advice"))).status_code == 404
+        write_keypair(rotating.key_path, rotating.jwks_path, kid="second")
+        verifier = svc.app.state.verifier
+        verifier.jwks._fetched_at -= 60  # past the refresh floor
+        assert (await svc.client.get(path, headers=rotating.headers("duty_advice"))).status_code == 404
+
+
+async def test_an_idempotent_replay_returns_the_first_response_and_creates_one_record(
+    services, issuer
+):
+    from sqlalchemy import func, select
+
+    from referrals.adapters import orm
+
+    running = services["referrals"]
+    school = issuer.headers("partner", agency="school-idem")
+    body = {"source": "school_via_cluster", "worry": "Attendance has dropped."}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await running.client.post("/v1/contacts", json=body, headers={**school, **key})
+    again = await running.client.post("/v1/contacts", json=body, headers={**school, **key})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await running.client.post(
+        "/v1/contacts", json={**body, "worry": "something else"}, headers={**school, **key}
+    )
+    assert other.status_code == 422
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
+    async with running.db.sessions() as s:
+        n = await s.scalar(
+            select(func.count()).select_from(orm.contacts)
+            .where(orm.contacts.c.referring_agency_id == "school-idem")
+        )
+    assert n == 1
+    # The same key from another client is that client's own key.
+    other_school = issuer.headers("partner", agency="school-idem-2")
+    third = await running.client.post("/v1/contacts", json=body, headers={**other_school, **key})
+    assert third.status_code == 201 and third.json()["contact_id"] != first.json()["contact_id"]
+
+
+async def test_an_oversized_body_gets_413_and_changes_nothing(services, issuer):
+    running = services["referrals"]
+    cap = running.app.state.settings.platform.max_body_bytes
+    r = await running.client.post(
+        "/v1/contacts", content=b"{" + b" " * cap + b"}",
+        headers={**issuer.headers("duty_advice"), "content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_burst_past_the_rate_limit_gets_429_with_retry_after(tmp_path, issuer):
+    url = f"sqlite+aiosqlite:///{tmp_path}/rl.db"
+    async with run_service("referrals", url, UNUSED_BROKER, issuer, run_workers=False,
+                           platform={"rate_limit_per_minute": 5}) as svc:
+        headers = issuer.headers("duty_advice", subject="user:burst")
+        codes = [
+            (await svc.client.get(f"/v1/contacts/{uuid.uuid4()}", headers=headers)).status_code
+            for _ in range(7)
+        ]
+        assert codes[:5] == [404] * 5
+        limited = await svc.client.get(f"/v1/contacts/{uuid.uuid4()}", headers=headers)
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        # Another client is not held back by this one's burst.
+        other = issuer.headers("duty_advice", subject="user:calm")
+        assert (await svc.client.get(f"/v1/contacts/{uuid.uuid4()}", headers=other)).status_code == 404
+
+
+async def test_reads_and_writes_are_audited_and_the_audit_cannot_be_changed(services, issuer):
+    running = services["referrals"]
+    duty = issuer.headers("duty_advice", subject="user:duty-1")
+    created = await running.client.post(
+        "/v1/contacts", json={"source": "duty_and_advice"},
+        headers={**duty, "X-Purpose": "front door triage", "X-Request-ID": "req-audit-1"},
+    )
+    assert created.status_code == 201
+    contact_id = created.json()["contact_id"]
+    read = await running.client.get(f"/v1/contacts/{contact_id}", headers=duty)
+    assert read.status_code == 200
+
+    admin = issuer.headers("admin")
+    r = await running.client.get("/v1/audit", params={"record_id": contact_id}, headers=admin)
+    assert r.status_code == 200
+    entries = r.json()["items"]
+    assert [e["action"] for e in entries][:2] == ["create", "read"]
+    first = entries[0]
+    assert first["subject"] == "user:duty-1" and first["role"] == "duty_advice"
+    assert first["record_type"] == "contact" and first["purpose"] == "front door triage"
+    assert first["request_id"] == "req-audit-1"
+    # Only administrators may read it, and no method changes it.
+    assert (await running.client.get("/v1/audit", params={"record_id": contact_id},
+                                     headers=duty)).status_code == 403
+    for method in ("PUT", "PATCH", "DELETE", "POST"):
+        r = await running.client.request(method, "/v1/audit", headers=admin, json={})
+        assert r.status_code == 405, method

@@ -1,0 +1,60 @@
+"""Health, readiness and tracing, the same in every service."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from contracts import topics
+from runtime.services import SERVICES
+from runtime.testing import eventually, run_service
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+async def test_ready_only_when_database_and_broker_are_reachable(name, broker, tmp_path, issuer):
+    url = f"sqlite+aiosqlite:///{tmp_path}/{name}.db"
+    async with run_service(name, url, broker.bootstrap, issuer, run_workers=False) as svc:
+        assert (await svc.client.get("/health/live")).json() == {"status": "ok"}
+        ready = await svc.client.get("/health/ready")
+        assert ready.status_code == 200, ready.text
+        await broker.astop()
+        not_ready = await svc.client.get("/health/ready")
+        assert not_ready.status_code == 503
+        assert not_ready.headers["content-type"] == "application/problem+json"
+        assert not_ready.json()["checks"]["broker"] == "unavailable"
+        assert not_ready.json()["checks"]["database"] == "ok"
+        # Docs and the OpenAPI document are public; versioned paths only.
+        spec = (await svc.client.get("/openapi.json")).json()
+        assert all(p.startswith(("/v1/", "/health/", "/problems/")) for p in spec["paths"])
+        assert (await svc.client.get("/docs")).status_code == 200
+
+
+async def test_a_consumers_span_joins_the_trace_of_the_http_request(databases, broker, issuer):
+    exporter = InMemorySpanExporter()
+    provider = trace.get_tracer_provider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
+    async with (
+        run_service("referrals", await databases.new("r"), broker.bootstrap, issuer) as referrals,
+        run_service("outcomes", await databases.new("o"), broker.bootstrap, issuer) as outcomes,
+    ):
+        r = await referrals.client.post(
+            "/v1/contacts", json={"source": "early_help_hub"}, headers=issuer.headers("duty_advice")
+        )
+        assert r.status_code == 201
+        await eventually(lambda: outcomes.workers.consumer.stats.applied >= 1, timeout=40)
+
+    spans = exporter.get_finished_spans()
+    server = [s for s in spans if s.kind == trace.SpanKind.SERVER and "/v1/contacts" in s.name]
+    publish = [s for s in spans if s.name == f"{topics.REFERRALS_CONTACT} publish"]
+    process = [s for s in spans if s.name == f"{topics.REFERRALS_CONTACT} process"]
+    assert server and publish and process
+    trace_id = server[0].context.trace_id
+    assert publish[0].context.trace_id == trace_id
+    assert process[0].context.trace_id == trace_id
+    assert process[0].attributes["messaging.consumer.group.name"].startswith("outcomes")
+    assert any(s.name.startswith(("INSERT", "SELECT", "connect")) and s.context.trace_id == trace_id
+               for s in spans), "database spans join the trace too"
