@@ -33,8 +33,7 @@ def _k8s_docs() -> list[tuple[str, dict]]:
 
 def test_the_compose_file_is_valid_against_the_compose_specification():
     schema = json.loads(
-        (files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json")
-        .read_text()
+        (files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json").read_text()
     )
     jsonschema.validate(_compose(), schema)
 
@@ -52,7 +51,11 @@ def test_compose_runs_every_service_on_its_port_with_its_own_database_on_apache_
         assert "migrate" in svc["depends_on"]
 
 
-@pytest.mark.parametrize(("source", "doc"), _k8s_docs(), ids=lambda v: v if isinstance(v, str) else v["kind"] + "/" + v["metadata"]["name"])
+@pytest.mark.parametrize(
+    ("source", "doc"),
+    _k8s_docs(),
+    ids=lambda v: v if isinstance(v, str) else v["kind"] + "/" + v["metadata"]["name"],
+)
 def test_every_kubernetes_manifest_is_valid(source, doc):
     kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
@@ -77,5 +80,7 @@ def test_every_service_deployment_is_probed_and_selects_its_own_pods():
         assert container["ports"][0]["containerPort"] == entry.default_port
         assert f"{name}.bootstrap:create_app" in container["command"]
         secrets = [e for e in container["env"] if "valueFrom" in e]
-        assert {e["name"] for e in secrets} == {f"{name.upper()}_DATABASE_URL",
-                                                "LPM_PSEUDONYM_SECRET"}
+        assert {e["name"] for e in secrets} == {
+            f"{name.upper()}_DATABASE_URL",
+            "LPM_PSEUDONYM_SECRET",
+        }

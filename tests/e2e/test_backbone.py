@@ -15,8 +15,12 @@ from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
 
-SCHOOL = {"source": "school_via_cluster", "cluster_id": "seacroft-manston",
-          "caller": {"role": "Targeted Services Leader"}, "worry": "Attendance has dropped."}
+SCHOOL = {
+    "source": "school_via_cluster",
+    "cluster_id": "seacroft-manston",
+    "caller": {"role": "Targeted Services Leader"},
+    "worry": "Attendance has dropped.",
+}
 
 
 async def contacts_total(outcomes, issuer) -> int:  # type: ignore[no-untyped-def]
@@ -30,8 +34,12 @@ async def test_a_contact_written_over_http_reaches_the_outcomes_projection(
 ):
     school = issuer.headers("partner", agency="school-1")
     async with (
-        run_service("referrals", await databases.new("referrals"), broker.bootstrap, issuer) as referrals,
-        run_service("outcomes", await databases.new("outcomes"), broker.bootstrap, issuer) as outcomes,
+        run_service(
+            "referrals", await databases.new("referrals"), broker.bootstrap, issuer
+        ) as referrals,
+        run_service(
+            "outcomes", await databases.new("outcomes"), broker.bootstrap, issuer
+        ) as outcomes,
     ):
         r = await referrals.client.post("/v1/contacts", json=SCHOOL, headers=school)
         assert r.status_code == 201, r.text

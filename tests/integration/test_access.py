@@ -39,10 +39,14 @@ ROUTES = [(name, m, p) for name in sorted(SERVICES) for m, p in _routes(name)]
 def _callers() -> dict[str, dict[str, object]]:
     callers: dict[str, dict[str, object]] = {
         role.value: {"role": role.value, "team": "res-inner-east"}
-        for role in Role if role is not Role.PARTNER
+        for role in Role
+        if role is not Role.PARTNER
     }
-    callers["partner_all_scopes"] = {"role": "partner", "agency": "school-1",
-                                     "scopes": sorted(PARTNER_SCOPES)}
+    callers["partner_all_scopes"] = {
+        "role": "partner",
+        "agency": "school-1",
+        "scopes": sorted(PARTNER_SCOPES),
+    }
     callers["partner_no_scopes"] = {"role": "partner", "agency": "school-1", "scopes": ["none"]}
     return callers
 
@@ -92,10 +96,16 @@ async def test_the_policy_matrix(services, issuer, service, method, path):
         principal_role = Role(str(spec["role"]))
         from runtime.identity import Principal
 
-        principal = Principal("x", principal_role, agency_id=spec.get("agency"),  # type: ignore[arg-type]
-                              scopes=frozenset(spec.get("scopes", [])))  # type: ignore[arg-type]
+        principal = Principal(
+            "x",
+            principal_role,
+            agency_id=spec.get("agency"),  # type: ignore[arg-type]
+            scopes=frozenset(spec.get("scopes", [])),
+        )  # type: ignore[arg-type]
         headers = issuer.headers(
-            str(spec["role"]), agency=spec.get("agency"), team=spec.get("team"),  # type: ignore[arg-type]
+            str(spec["role"]),
+            agency=spec.get("agency"),
+            team=spec.get("team"),  # type: ignore[arg-type]
             scopes=spec.get("scopes"),  # type: ignore[arg-type]
         )
         response = await running.client.request(method, url, json={}, headers=headers)
@@ -112,8 +122,15 @@ async def test_the_policy_matrix(services, issuer, service, method, path):
 
 def _claims(**overrides):
     now = int(time.time())
-    claims = {"sub": "user:1", "role": "duty_advice", "iss": "", "aud": "lpm-platform",
-              "iat": now, "nbf": now, "exp": now + 600}
+    claims = {
+        "sub": "user:1",
+        "role": "duty_advice",
+        "iss": "",
+        "aud": "lpm-platform",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    }
     claims.update(overrides)
     return claims
 
@@ -122,8 +139,11 @@ async def test_bad_tokens_are_refused_with_401_and_a_problem(services, issuer, t
     client = services["referrals"].client
     other = tmp_path / "other"
     other.mkdir()
-    write_keypair(other / "k.pem", other / "jwks.json",
-                  kid=__import__("json").loads(issuer.jwks_path.read_text())["keys"][0]["kid"])
+    write_keypair(
+        other / "k.pem",
+        other / "jwks.json",
+        kid=__import__("json").loads(issuer.jwks_path.read_text())["keys"][0]["kid"],
+    )
     now = int(time.time())
     good_key, jwks = issuer.key_path, issuer.jwks_path
     kid = __import__("json").loads(jwks.read_text())["keys"][0]["kid"]
@@ -136,7 +156,8 @@ async def test_bad_tokens_are_refused_with_401_and_a_problem(services, issuer, t
         "missing": None,
         "not bearer": "Basic dXNlcjpwYXNz",
         "garbage": "Bearer not-a-jwt",
-        "expired": "Bearer " + raw({**base, "exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}),
+        "expired": "Bearer "
+        + raw({**base, "exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}),
         "not yet valid": "Bearer " + raw({**base, "nbf": now + 3600}),
         "wrongly signed": "Bearer " + raw(base, key=other / "k.pem"),
         "wrong issuer": "Bearer " + raw({**base, "iss": "https://elsewhere.example"}),
@@ -164,11 +185,15 @@ async def test_a_rotated_signing_key_is_picked_up_without_a_restart(tmp_path, is
     url = f"sqlite+aiosqlite:///{tmp_path}/r.db"
     async with run_service("referrals", url, UNUSED_BROKER, rotating, run_workers=False) as svc:
         path = f"/v1/contacts/{uuid.uuid4()}"
-        assert (await svc.client.get(path, headers=rotating.headers("duty_advice"))).status_code == 404
+        assert (
+            await svc.client.get(path, headers=rotating.headers("duty_advice"))
+        ).status_code == 404
         write_keypair(rotating.key_path, rotating.jwks_path, kid="second")
         verifier = svc.app.state.verifier
         verifier.jwks._fetched_at -= 60  # past the refresh floor
-        assert (await svc.client.get(path, headers=rotating.headers("duty_advice"))).status_code == 404
+        assert (
+            await svc.client.get(path, headers=rotating.headers("duty_advice"))
+        ).status_code == 404
 
 
 async def test_an_idempotent_replay_returns_the_first_response_and_creates_one_record(
@@ -194,7 +219,8 @@ async def test_an_idempotent_replay_returns_the_first_response_and_creates_one_r
     assert other.json()["type"] == "/problems/idempotency-key-reused"
     async with running.db.sessions() as s:
         n = await s.scalar(
-            select(func.count()).select_from(orm.contacts)
+            select(func.count())
+            .select_from(orm.contacts)
             .where(orm.contacts.c.referring_agency_id == "school-idem")
         )
     assert n == 1
@@ -208,7 +234,8 @@ async def test_an_oversized_body_gets_413_and_changes_nothing(services, issuer):
     running = services["referrals"]
     cap = running.app.state.settings.platform.max_body_bytes
     r = await running.client.post(
-        "/v1/contacts", content=b"{" + b" " * cap + b"}",
+        "/v1/contacts",
+        content=b"{" + b" " * cap + b"}",
         headers={**issuer.headers("duty_advice"), "content-type": "application/json"},
     )
     assert r.status_code == 413
@@ -217,8 +244,14 @@ async def test_an_oversized_body_gets_413_and_changes_nothing(services, issuer):
 
 async def test_a_burst_past_the_rate_limit_gets_429_with_retry_after(tmp_path, issuer):
     url = f"sqlite+aiosqlite:///{tmp_path}/rl.db"
-    async with run_service("referrals", url, UNUSED_BROKER, issuer, run_workers=False,
-                           platform={"rate_limit_per_minute": 5}) as svc:
+    async with run_service(
+        "referrals",
+        url,
+        UNUSED_BROKER,
+        issuer,
+        run_workers=False,
+        platform={"rate_limit_per_minute": 5},
+    ) as svc:
         headers = issuer.headers("duty_advice", subject="user:burst")
         codes = [
             (await svc.client.get(f"/v1/contacts/{uuid.uuid4()}", headers=headers)).status_code
@@ -230,14 +263,17 @@ async def test_a_burst_past_the_rate_limit_gets_429_with_retry_after(tmp_path, i
         assert int(limited.headers["retry-after"]) >= 1
         # Another client is not held back by this one's burst.
         other = issuer.headers("duty_advice", subject="user:calm")
-        assert (await svc.client.get(f"/v1/contacts/{uuid.uuid4()}", headers=other)).status_code == 404
+        assert (
+            await svc.client.get(f"/v1/contacts/{uuid.uuid4()}", headers=other)
+        ).status_code == 404
 
 
 async def test_reads_and_writes_are_audited_and_the_audit_cannot_be_changed(services, issuer):
     running = services["referrals"]
     duty = issuer.headers("duty_advice", subject="user:duty-1")
     created = await running.client.post(
-        "/v1/contacts", json={"source": "duty_and_advice"},
+        "/v1/contacts",
+        json={"source": "duty_and_advice"},
         headers={**duty, "X-Purpose": "front door triage", "X-Request-ID": "req-audit-1"},
     )
     assert created.status_code == 201
@@ -255,8 +291,9 @@ async def test_reads_and_writes_are_audited_and_the_audit_cannot_be_changed(serv
     assert first["record_type"] == "contact" and first["purpose"] == "front door triage"
     assert first["request_id"] == "req-audit-1"
     # Only administrators may read it, and no method changes it.
-    assert (await running.client.get("/v1/audit", params={"record_id": contact_id},
-                                     headers=duty)).status_code == 403
+    assert (
+        await running.client.get("/v1/audit", params={"record_id": contact_id}, headers=duty)
+    ).status_code == 403
     for method in ("PUT", "PATCH", "DELETE", "POST"):
         r = await running.client.request(method, "/v1/audit", headers=admin, json={})
         assert r.status_code == 405, method

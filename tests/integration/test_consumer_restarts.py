@@ -24,12 +24,17 @@ async def _produce(bootstrap: str, n: int) -> list[Envelope]:
     try:
         for _ in range(n):
             env = Envelope.wrap(
-                ContactOpened(contact_id=uuid.uuid4(), source="early_help_hub",
-                              opened_at=datetime.now(UTC)),
+                ContactOpened(
+                    contact_id=uuid.uuid4(), source="early_help_hub", opened_at=datetime.now(UTC)
+                ),
                 source="/services/referrals",
             )
-            await producer.send(topics.REFERRALS_CONTACT, value=env.kafka_value(),
-                                key=(env.subject or "").encode(), headers=env.kafka_headers())
+            await producer.send(
+                topics.REFERRALS_CONTACT,
+                value=env.kafka_value(),
+                key=(env.subject or "").encode(),
+                headers=env.kafka_headers(),
+            )
             sent.append(env)
         await producer.flush()
     finally:
@@ -50,11 +55,15 @@ async def test_a_restarted_consumer_resumes_without_losing_or_doubling_events(
     url = await databases.new("outcomes")
     group = f"outcomes-{uuid.uuid4().hex[:6]}"
     await _produce(broker.bootstrap, 40)
-    async with run_service("outcomes", url, broker.bootstrap, issuer, consumer_group=group) as first:
+    async with run_service(
+        "outcomes", url, broker.bootstrap, issuer, consumer_group=group
+    ) as first:
         await eventually(lambda: first.workers.consumer.stats.applied >= 10, timeout=40)
         # Stopped part-way (graceful shutdown); more events arrive while it is away.
     await _produce(broker.bootstrap, 25)
-    async with run_service("outcomes", url, broker.bootstrap, issuer, consumer_group=group) as again:
+    async with run_service(
+        "outcomes", url, broker.bootstrap, issuer, consumer_group=group
+    ) as again:
         await eventually(lambda: _total_is(again, 65), timeout=40)
         stats = again.workers.consumer.stats
         # Whatever the first life applied but had not committed came back as duplicates.
@@ -69,3 +78,79 @@ async def _total_is(service, n: int) -> bool:  # type: ignore[no-untyped-def]
 async def _projected_count(url: str, issuer, broker) -> int:  # type: ignore[no-untyped-def]
     async with run_service("outcomes", url, broker.bootstrap, issuer, run_workers=False) as svc:
         return await _projected(svc)
+
+
+async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_forever(
+    broker, databases, issuer
+):
+    """A constraint violation is about the event: bounded retries, then the dead-letter topic."""
+    from contracts.topics import dead_letter_topic
+    from runtime.consumer import EventConsumer, HandlerContext
+    from runtime.testing import headers_of, read_topic
+    from sqlalchemy import insert
+
+    url = await databases.new("outcomes")
+    clash = uuid.uuid4()
+    async with run_service("outcomes", url, broker.bootstrap, issuer, run_workers=False) as svc:
+        inbox = svc.app.state.tables.processed_messages
+        applied: list[uuid.UUID] = []
+
+        async def handler(ctx: HandlerContext, payload: ContactOpened) -> None:
+            if payload.contact_id == clash:
+                # Writes a row that is already there: an IntegrityError on every attempt.
+                await ctx.session.execute(
+                    insert(inbox).values(
+                        handler="seeded",
+                        event_id=clash,
+                        event_type="x",
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+            applied.append(payload.contact_id)
+
+        async with svc.db.transaction() as s:
+            await s.execute(
+                insert(inbox).values(
+                    handler="seeded", event_id=clash, event_type="x", processed_at=datetime.now(UTC)
+                )
+            )
+        consumer = EventConsumer(
+            svc.db,
+            svc.app.state.tables,
+            svc.app.state.settings.platform,
+            f"constraint-{uuid.uuid4().hex[:6]}",
+            [topics.REFERRALS_CONTACT],
+            {ContactOpened.event_type: handler},
+            "/tests",
+        )
+        import asyncio
+
+        task = asyncio.create_task(consumer.run())
+        try:
+            producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+            await producer.start()
+            good = uuid.uuid4()
+            try:
+                for contact_id in (clash, good):
+                    env = Envelope.wrap(
+                        ContactOpened(
+                            contact_id=contact_id, source="school", opened_at=datetime.now(UTC)
+                        ),
+                        source="/services/referrals",
+                    )
+                    await producer.send_and_wait(
+                        topics.REFERRALS_CONTACT,
+                        value=env.kafka_value(),
+                        key=(env.subject or "").encode(),
+                        headers=env.kafka_headers(),
+                    )
+            finally:
+                await producer.stop()
+            await eventually(lambda: good in applied, timeout=40)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        assert consumer.stats.dead_lettered == 1
+        assert clash not in applied  # its transaction rolled back each time
+        [dead] = await read_topic(broker.bootstrap, dead_letter_topic(topics.REFERRALS_CONTACT), 1)
+        assert "IntegrityError" in headers_of(dead)["dlq_reason"]

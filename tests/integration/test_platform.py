@@ -56,5 +56,7 @@ async def test_a_consumers_span_joins_the_trace_of_the_http_request(databases, b
     assert publish[0].context.trace_id == trace_id
     assert process[0].context.trace_id == trace_id
     assert process[0].attributes["messaging.consumer.group.name"].startswith("outcomes")
-    assert any(s.name.startswith(("INSERT", "SELECT", "connect")) and s.context.trace_id == trace_id
-               for s in spans), "database spans join the trace too"
+    assert any(
+        s.name.startswith(("INSERT", "SELECT", "connect")) and s.context.trace_id == trace_id
+        for s in spans
+    ), "database spans join the trace too"

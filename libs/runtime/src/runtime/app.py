@@ -71,14 +71,22 @@ class Workers:
         s = definition.settings
         self.definition = definition
         self.relay = OutboxRelay(
-            db, definition.tables, s.platform, client_id=f"{definition.name}-relay",
-            batch_size=s.outbox_batch_size, poll_seconds=s.outbox_poll_seconds,
+            db,
+            definition.tables,
+            s.platform,
+            client_id=f"{definition.name}-relay",
+            batch_size=s.outbox_batch_size,
+            poll_seconds=s.outbox_poll_seconds,
         )
         self.consumer: EventConsumer | None = None
         if definition.handlers:
             self.consumer = EventConsumer(
-                db, definition.tables, s.platform, group_id=definition.consumer_group,
-                topics=list(definition.subscriptions), handlers=dict(definition.handlers),
+                db,
+                definition.tables,
+                s.platform,
+                group_id=definition.consumer_group,
+                topics=list(definition.subscriptions),
+                handlers=dict(definition.handlers),
                 source=definition.source,
             )
         self._tasks: list[asyncio.Task[None]] = []
@@ -149,7 +157,9 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     app.state.definition = definition
     app.state.settings = settings
     app.state.tables = definition.tables
-    app.state.policy = Policy(definition.policy.service, [*definition.policy.rules, *STANDARD_RULES])
+    app.state.policy = Policy(
+        definition.policy.service, [*definition.policy.rules, *STANDARD_RULES]
+    )
     app.state.verifier = TokenVerifier(settings.platform)
     app.state.rate_limiter = RateLimiter(settings.platform.rate_limit_per_minute)
     install_problem_handlers(app)
@@ -173,7 +183,11 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
         return problem_response(
-            request, 503, "not-ready", "Service not ready", "a dependency is unavailable",
+            request,
+            503,
+            "not-ready",
+            "Service not ready",
+            "a dependency is unavailable",
             extra={"checks": checks},
         )
 
@@ -198,7 +212,8 @@ async def _rate_limit(request: Request) -> None:
     wait = request.app.state.rate_limiter.take(caller.rate_key)
     if wait > 0:
         raise ProblemError(
-            429, "slow down: this client has sent too many requests",
+            429,
+            "slow down: this client has sent too many requests",
             headers={"Retry-After": RateLimiter.retry_after(wait)},
         )
 
@@ -237,8 +252,13 @@ async def list_audit(
     if not (family_id or person_id or record_id):
         raise ProblemError(422, "give family_id, person_id or record_id", code="validation-error")
     rows = await audit.query(
-        request.app.state.db, request.app.state.tables, family_id=family_id,
-        person_id=person_id, record_id=record_id, after_seq=after, limit=limit,
+        request.app.state.db,
+        request.app.state.tables,
+        family_id=family_id,
+        person_id=person_id,
+        record_id=record_id,
+        after_seq=after,
+        limit=limit,
     )
     return {
         "items": rows,
@@ -258,8 +278,7 @@ class RequestIds:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        request_id = (headers.get(b"x-request-id", b"").decode("latin-1")[:64]
-                      or str(uuid.uuid4()))
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or str(uuid.uuid4())
         correlation = headers.get(b"x-correlation-id", b"").decode("latin-1")[:64] or request_id
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -268,8 +287,10 @@ class RequestIds:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"],
-                                      (b"x-request-id", request_id.encode("latin-1"))]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -43,7 +43,8 @@ def _entry(
         "status": status,
         "request_id": getattr(request.state, "request_id", "") or "",
         "trace_id": current_trace_id(),
-        "purpose": (request.headers.get("x-purpose") or None) and request.headers["x-purpose"][:256],
+        "purpose": (request.headers.get("x-purpose") or None)
+        and request.headers["x-purpose"][:256],
     }
 
 
@@ -63,9 +64,16 @@ async def record(
     """Append an entry inside the caller's transaction (writes: with the change itself)."""
     await session.execute(
         insert(tables.audit_log).values(
-            _entry(request, principal, action, record_type, str(record_id),
-                   str(family_id) if family_id else None,
-                   str(person_id) if person_id else None, status)
+            _entry(
+                request,
+                principal,
+                action,
+                record_type,
+                str(record_id),
+                str(family_id) if family_id else None,
+                str(person_id) if person_id else None,
+                status,
+            )
         )
     )
 
@@ -83,8 +91,17 @@ async def record_read(
 ) -> None:
     """Append a read entry in its own short transaction."""
     async with db.transaction() as session:
-        await record(session, tables, request, principal, "read", record_type, record_id,
-                     family_id=family_id, person_id=person_id)
+        await record(
+            session,
+            tables,
+            request,
+            principal,
+            "read",
+            record_type,
+            record_id,
+            family_id=family_id,
+            person_id=person_id,
+        )
 
 
 async def query(

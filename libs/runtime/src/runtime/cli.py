@@ -70,7 +70,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         await ensure_topics(settings.platform.kafka_bootstrap)
         db = Database(settings.resolved_database_url())
         try:
-            return await republish_all(db, definition.tables, settings.platform, f"{entry.name}-replay")
+            return await republish_all(
+                db, definition.tables, settings.platform, f"{entry.name}-replay"
+            )
         finally:
             await db.dispose()
 
@@ -119,12 +121,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             procs.append(
                 subprocess.Popen(
                     [
-                        sys.executable, "-m", "uvicorn", "--factory",
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
                         f"{entry.bootstrap_module}:create_app",
-                        "--host", settings.host, "--port", str(settings.port),
-                        "--log-level", "warning",
+                        "--host",
+                        settings.host,
+                        "--port",
+                        str(settings.port),
+                        "--log-level",
+                        "warning",
                     ],
-                    stdout=log, stderr=subprocess.STDOUT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             )
         _wait_ready(urls, procs, timeout=args.ready_timeout, should_stop=lambda: stopping)

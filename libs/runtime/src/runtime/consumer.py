@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,9 +52,12 @@ class HandlerContext:
     source: str
     emitted: list[tuple[Envelope, EventPayload]] = field(default_factory=list)
 
-    def emit(self, payload: EventPayload) -> Envelope:
+    def emit(self, payload: EventPayload, *, event_id: uuid.UUID | None = None) -> Envelope:
+        """Queue `payload` in the outbox with this event as its cause; `event_id` pins the id
+        of an event derived deterministically from this one, so a replay derives the same."""
         env = Envelope.wrap(
             payload,
+            event_id=event_id,
             source=self.source,
             correlation_id=self.envelope.correlationid,
             causation_id=str(self.envelope.id),
@@ -195,6 +199,14 @@ class EventConsumer:
             except (PoisonEvent, DomainError, ValidationError, ValueError, LookupError) as exc:
                 await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
                 return
+            except IntegrityError as exc:
+                # A constraint the handler broke is about the event, not the database: it
+                # may clear once a racing write settles, so retry a bounded number of times.
+                if attempt >= self.max_handler_attempts:
+                    await self._dead_letter(record, f"{type(exc).__name__}: {exc.orig}")
+                    return
+                await asyncio.sleep(0.1 * attempt)
+                continue
             except (OperationalError, DBAPIError, OSError) as exc:
                 # Infrastructure, not the event: keep it until the database is back.
                 log.warning("consumer %s: database unavailable (%s); retrying", self.group_id, exc)
@@ -265,8 +277,13 @@ class EventConsumer:
             ("dlq_original_offset", str(record.offset).encode()),
             ("dlq_consumer_group", self.group_id.encode()),
         ]
-        log.error("consumer %s: dead-lettering %s@%s: %s", self.group_id, record.topic,
-                  record.offset, reason)
+        log.error(
+            "consumer %s: dead-lettering %s@%s: %s",
+            self.group_id,
+            record.topic,
+            record.offset,
+            reason,
+        )
         if self._producer is None:
             producer = new_producer(self.settings, self.group_id + "-dlq")
             await producer.start()

@@ -73,8 +73,15 @@ def sign(
 ) -> str:
     kid = json.loads(jwks_path.read_text())["keys"][0]["kid"]
     now = int(time.time())
-    body = {"iss": issuer, "aud": audience, "iat": now, "nbf": now, "exp": now + ttl_seconds,
-            "jti": uuid.uuid4().hex, **claims}
+    body = {
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
     return jwt.encode(body, key_path.read_bytes(), algorithm="RS256", headers={"kid": kid})
 
 
@@ -84,8 +91,11 @@ def token_claims(
     if role == Role.PARTNER:
         if not agency:
             raise SystemExit("a partner token needs --agency")
-        return {"sub": subject or f"client:{agency}", "agency_id": agency,
-                "scope": " ".join(scopes or sorted(PARTNER_SCOPES - {"service-responses:write"}))}
+        return {
+            "sub": subject or f"client:{agency}",
+            "agency_id": agency,
+            "scope": " ".join(scopes or sorted(PARTNER_SCOPES - {"service-responses:write"})),
+        }
     claims: dict[str, Any] = {"sub": subject or f"user:{role}", "role": Role(role).value}
     if team:
         claims["team_id"] = team
@@ -101,8 +111,15 @@ def cmd_token(args: argparse.Namespace) -> int:
     ensure_dev_issuer(data_dir)
     folder = issuer_dir(data_dir)
     claims = token_claims(args.role, args.subject, args.agency, args.team, args.scope)
-    print(sign(folder / "signing-key.pem", folder / "jwks.json", claims,
-               issuer=os.environ.get("LPM_AUTH_ISSUER", DEV_ISSUER), ttl_seconds=args.ttl))
+    print(
+        sign(
+            folder / "signing-key.pem",
+            folder / "jwks.json",
+            claims,
+            issuer=os.environ.get("LPM_AUTH_ISSUER", DEV_ISSUER),
+            ttl_seconds=args.ttl,
+        )
+    )
     return 0
 
 

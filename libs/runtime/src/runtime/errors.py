@@ -107,7 +107,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            request, exc.status, exc.code, exc.title, exc.detail, exc.errors, exc.headers,
+            request,
+            exc.status,
+            exc.code,
+            exc.title,
+            exc.detail,
+            exc.errors,
+            exc.headers,
             exc.extra,
         )
 
@@ -115,8 +121,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [FieldError(_field_of(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
         return problem_response(
-            request, 422, "validation-error", "The request is not valid",
-            f"{len(errors)} field(s) are not valid", errors,
+            request,
+            422,
+            "validation-error",
+            "The request is not valid",
+            f"{len(errors)} field(s) are not valid",
+            errors,
         )
 
     @app.exception_handler(StarletteHTTPException)

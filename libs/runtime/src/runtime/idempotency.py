@@ -53,8 +53,16 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)  # the route's own check answers 401
             return
         if len(key) > MAX_KEY_LENGTH:
-            await _send(send, 400, _problem(400, "bad-request", "Bad request",
-                                            f"Idempotency-Key is longer than {MAX_KEY_LENGTH}"))
+            await _send(
+                send,
+                400,
+                _problem(
+                    400,
+                    "bad-request",
+                    "Bad request",
+                    f"Idempotency-Key is longer than {MAX_KEY_LENGTH}",
+                ),
+            )
             return
         # Read the whole body (already capped by BodySizeLimit) to hash it, then replay it.
         chunks: list[bytes] = []
@@ -78,8 +86,10 @@ class IdempotencyMiddleware:
                     select(table).where(table.c.client == client, table.c.key == key)
                 )
             ).first()
-            if row is not None and row.status == IN_PROGRESS and (
-                utcnow() - row.created_at > STALE_CLAIM
+            if (
+                row is not None
+                and row.status == IN_PROGRESS
+                and (utcnow() - row.created_at > STALE_CLAIM)
             ):
                 await session.execute(
                     delete(table).where(table.c.client == client, table.c.key == key)
@@ -87,32 +97,62 @@ class IdempotencyMiddleware:
                 row = None
         if row is not None:
             if row.body_hash != body_hash or row.path != path:
-                await _send(send, 422, _problem(
-                    422, "idempotency-key-reused", "Idempotency-Key reused",
-                    "this Idempotency-Key was used with a different request; use a new key"))
+                await _send(
+                    send,
+                    422,
+                    _problem(
+                        422,
+                        "idempotency-key-reused",
+                        "Idempotency-Key reused",
+                        "this Idempotency-Key was used with a different request; use a new key",
+                    ),
+                )
                 return
             if row.status == IN_PROGRESS:
-                await _send(send, 409, _problem(
-                    409, "request-in-progress", "Request in progress",
-                    "the first request with this Idempotency-Key has not finished; retry shortly"))
+                await _send(
+                    send,
+                    409,
+                    _problem(
+                        409,
+                        "request-in-progress",
+                        "Request in progress",
+                        "the first request with this Idempotency-Key has not finished; retry shortly",
+                    ),
+                )
                 return
             replay_headers = [(k.encode(), v.encode()) for k, v in row.response_headers]
             replay_headers.append((b"idempotent-replayed", b"true"))
-            await send({"type": "http.response.start", "status": row.status,
-                        "headers": replay_headers})
+            await send(
+                {"type": "http.response.start", "status": row.status, "headers": replay_headers}
+            )
             await send({"type": "http.response.body", "body": row.response_body.encode()})
             return
         try:
             async with db.transaction() as session:
-                await session.execute(insert(table).values(
-                    client=client, key=key, method="POST", path=path, body_hash=body_hash,
-                    status=IN_PROGRESS, response_headers=[], response_body="",
-                    created_at=utcnow(),
-                ))
+                await session.execute(
+                    insert(table).values(
+                        client=client,
+                        key=key,
+                        method="POST",
+                        path=path,
+                        body_hash=body_hash,
+                        status=IN_PROGRESS,
+                        response_headers=[],
+                        response_body="",
+                        created_at=utcnow(),
+                    )
+                )
         except IntegrityError:
-            await _send(send, 409, _problem(
-                409, "request-in-progress", "Request in progress",
-                "the first request with this Idempotency-Key has not finished; retry shortly"))
+            await _send(
+                send,
+                409,
+                _problem(
+                    409,
+                    "request-in-progress",
+                    "Request in progress",
+                    "the first request with this Idempotency-Key has not finished; retry shortly",
+                ),
+            )
             return
 
         replayed = False
@@ -133,7 +173,8 @@ class IdempotencyMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_headers.extend(
-                    (k.decode(), v.decode()) for k, v in message.get("headers", [])
+                    (k.decode(), v.decode())
+                    for k, v in message.get("headers", [])
                     if k.lower() not in (b"content-length", b"date", b"server", b"x-request-id")
                 )
             elif message["type"] == "http.response.body":
@@ -147,17 +188,29 @@ class IdempotencyMiddleware:
                 if status >= 500 or status == 429:
                     # Not a final answer: let the client retry with the same key.
                     await session.execute(
-                        delete(table).where(table.c.client == client, table.c.key == key))
+                        delete(table).where(table.c.client == client, table.c.key == key)
+                    )
                 else:
                     await session.execute(
-                        update(table).where(table.c.client == client, table.c.key == key)
-                        .values(status=status, response_headers=response_headers,
-                                response_body=b"".join(response_body).decode("utf-8", "replace")))
+                        update(table)
+                        .where(table.c.client == client, table.c.key == key)
+                        .values(
+                            status=status,
+                            response_headers=response_headers,
+                            response_body=b"".join(response_body).decode("utf-8", "replace"),
+                        )
+                    )
 
 
 async def _send(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -22,9 +22,7 @@ class Role(StrEnum):
 STAFF_ROLES = frozenset(r for r in Role if r is not Role.PARTNER)
 
 # Scopes a partner agency system may be granted.
-PARTNER_SCOPES = frozenset(
-    {"referrals:create", "referrals:read", "service-responses:write"}
-)
+PARTNER_SCOPES = frozenset({"referrals:create", "referrals:read", "service-responses:write"})
 
 
 @dataclass(frozen=True)

@@ -50,12 +50,22 @@ class BodySizeLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = _problem(413, "payload-too-large", "Request body too large",
-                        f"the body is larger than {self.max_bytes} bytes")
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ]})
+        body = _problem(
+            413,
+            "payload-too-large",
+            "Request body too large",
+            f"the body is larger than {self.max_bytes} bytes",
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -234,9 +234,9 @@ async def pending_count(db: Database, tables: PlatformTables) -> int:
     async with db.sessions() as session:
         return int(
             await session.scalar(
-                select(func.count()).select_from(tables.outbox).where(
-                    tables.outbox.c.published_at.is_(None)
-                )
+                select(func.count())
+                .select_from(tables.outbox)
+                .where(tables.outbox.c.published_at.is_(None))
             )
             or 0
         )
@@ -255,7 +255,9 @@ async def republish_all(
             async for row in result:
                 env = envelope_of(row)
                 await producer.send(
-                    row.topic, value=env.kafka_value(), key=row.key.encode(),
+                    row.topic,
+                    value=env.kafka_value(),
+                    key=row.key.encode(),
                     headers=env.kafka_headers(),
                 )
                 count += 1

@@ -58,9 +58,7 @@ def decode_cursor(cursor: str, scope: dict[str, Any]) -> list[Any]:
     except (ValueError, json.JSONDecodeError):
         raise ProblemError(400, "the cursor is not valid", code="invalid-cursor") from None
     if data.get("s") != _scope_digest(scope):
-        raise ProblemError(
-            400, "the cursor belongs to another query", code="invalid-cursor"
-        )
+        raise ProblemError(400, "the cursor belongs to another query", code="invalid-cursor")
     after = data.get("a")
     if not isinstance(after, list):
         raise ProblemError(400, "the cursor is not valid", code="invalid-cursor")

@@ -75,7 +75,13 @@ class Policy:
 FRONT_DOOR = frozenset({Role.DUTY_ADVICE, Role.ADMIN})
 RES = frozenset({Role.RES_MANAGER, Role.RES_PRACTITIONER})
 PRACTICE = frozenset(
-    {Role.DUTY_ADVICE, Role.RES_MANAGER, Role.RES_PRACTITIONER, Role.RETHINK_FACILITATOR,
-     Role.SUPERVISOR, Role.ADMIN}
+    {
+        Role.DUTY_ADVICE,
+        Role.RES_MANAGER,
+        Role.RES_PRACTITIONER,
+        Role.RETHINK_FACILITATOR,
+        Role.SUPERVISOR,
+        Role.ADMIN,
+    }
 )
 ANALYSTS = frozenset({Role.BI_ANALYST, Role.ADMIN, Role.RES_MANAGER, Role.SUPERVISOR})

@@ -33,13 +33,21 @@ class Pseudonymiser:
         self._key = key
 
     def pseudonym(self, kind: str, identifier: object) -> str:
-        """`<kind-initial>_<20 hex>`: the same id and kind give the same pseudonym."""
+        """`p_<20 hex>`: the same id and kind give the same pseudonym.
+
+        The kind keys the HMAC, so a family and a person with the same internal id never
+        share a pseudonym; the `p_` prefix marks the value as a pseudonym wherever it lands.
+        """
         digest = hmac.new(self._key, f"{kind}:{identifier}".encode(), hashlib.sha256).hexdigest()
-        return f"{kind[:1]}_{digest[:20]}"
+        return f"p_{digest[:20]}"
 
 
 def age_band(date_of_birth: date, on: date) -> str:
-    years = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    years = (
+        on.year
+        - date_of_birth.year
+        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    )
     if years < 0:
         raise ValueError("date of birth is after the reference date")
     for low, high, label in AGE_BANDS:

@@ -10,9 +10,10 @@ from collections.abc import Hashable
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from runtime.domain import DomainError
+from runtime.domain import Conflict, DomainError
 from runtime.snapshots import from_snapshot, to_snapshot
 
 A = TypeVar("A")
@@ -28,7 +29,9 @@ class StaleRecord(DomainError):
 class SnapshotRepository(Generic[A, K]):
     """Loads and stores one aggregate type: its primary key, `state` and a revision column.
 
-    Subclasses name the table, the aggregate class and the queryable columns (`_columns`).
+    Subclasses name the table, the aggregate class and the queryable columns (`_columns`);
+    they may keep link tables in step (`_after_write`) and name the rule a unique constraint
+    enforces (`_duplicate`).
     """
 
     table: ClassVar[Table]
@@ -80,18 +83,24 @@ class SnapshotRepository(Generic[A, K]):
 
     async def add(self, aggregate: A) -> int:
         key = self.key_of(aggregate)
-        await self.session.execute(
-            insert(self.table).values(
-                {
-                    self._pk.name: key,
-                    self.revision_column: 1,
-                    "state": to_snapshot(aggregate),
-                    **self._columns(aggregate),
-                }
-            )
-        )
+        try:
+            # A savepoint, so a refused insert leaves the transaction usable on PostgreSQL.
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    insert(self.table).values(
+                        {
+                            self._pk.name: key,
+                            self.revision_column: 1,
+                            "state": to_snapshot(aggregate),
+                            **self._columns(aggregate),
+                        }
+                    )
+                )
+        except IntegrityError:
+            raise self._duplicate(aggregate) from None
         self.revisions[key] = 1
         self._loaded[key] = aggregate
+        await self._after_write(aggregate)
         return 1
 
     async def save(self, aggregate: A) -> int:
@@ -115,4 +124,12 @@ class SnapshotRepository(Generic[A, K]):
                 extra={f"{self.record_type}_id": str(key)},
             )
         self.revisions[key] = read + 1
+        await self._after_write(aggregate)
         return read + 1
+
+    async def _after_write(self, aggregate: A) -> None:
+        """Keep link tables in step with the aggregate (override where there are any)."""
+
+    def _duplicate(self, aggregate: A) -> DomainError:
+        """The rule a unique constraint enforced when two requests raced past the check."""
+        return Conflict(detail=f"This {self.record_type} was recorded by another request")

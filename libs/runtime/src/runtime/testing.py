@@ -74,8 +74,9 @@ class Issuer:
     ) -> str:
         claims = token_claims(role, subject, agency, team, scopes or [])
         claims.update(overrides)
-        return sign(self.key_path, self.jwks_path, claims, issuer=self.issuer,
-                    audience=self.audience)
+        return sign(
+            self.key_path, self.jwks_path, claims, issuer=self.issuer, audience=self.audience
+        )
 
     def headers(self, role: str, **kwargs: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, **kwargs)}"}
@@ -119,8 +120,7 @@ async def postgres_database(prefix: str) -> AsyncIterator[str]:
     try:
         yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
     finally:
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER,
-                                     database="postgres")
+        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -149,7 +149,9 @@ class DatabaseFactory:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def databases(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+async def databases(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DatabaseFactory]:
     """Runs the test once on SQLite and once on PostgreSQL."""
     if request.param == "postgresql" and not postgres_available():
         pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
@@ -247,8 +249,13 @@ async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Any]:
     """Read `expected` records from the start of a topic (a throwaway consumer, no group)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
     await consumer.start()
     records: list[Any] = []
     try:

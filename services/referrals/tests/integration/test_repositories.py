@@ -119,7 +119,7 @@ async def test_an_update_based_on_a_version_another_request_changed_is_refused(d
     with pytest.raises(StaleRecord):
         async with db.transaction() as session:
             repo = ContactRepository(session)
-            repo.versions[contact.contact_id] = 1  # what the other request read
+            repo.revisions[contact.contact_id] = 1  # what the other request read
             theirs.record_conversation(ConversationEntry(recorded_at=NOW, summary="second"))
             await repo.save(theirs)
     async with db.sessions() as session:

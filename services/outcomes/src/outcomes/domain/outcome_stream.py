@@ -27,10 +27,6 @@ from outcomes.domain.records import PlanRecord, ServiceResponseRecord, SubGoalRe
 STREAM_NAMESPACE = uuid.UUID("6f0d7c52-7d1e-4c55-9d8e-3b1c0c1f5a10")
 UNKNOWN_CLUSTER = "unknown"
 
-# The stream's pseudonyms all read `p_...`; `Pseudonymiser` prefixes with the kind's initial,
-# so each kind is namespaced under "p." (the kind still keys the HMAC, so kinds never collide).
-_KIND_PREFIX = "p."
-
 
 def stream_event_id(source_event_id: uuid.UUID, event_type: str) -> uuid.UUID:
     """The id of the stream event a source event gives rise to: the same on every replay."""
@@ -65,7 +61,7 @@ class OutcomeStream:
         self._pseudonymiser = pseudonymiser
 
     def ref(self, kind: str, identifier: object) -> str:
-        return self._pseudonymiser.pseudonym(_KIND_PREFIX + kind, identifier)
+        return self._pseudonymiser.pseudonym(kind, identifier)
 
     def sub_goal_movement(
         self,

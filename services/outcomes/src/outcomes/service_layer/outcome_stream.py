@@ -40,6 +40,5 @@ async def emit_once(ctx: HandlerContext, payload: EventPayload) -> bool:
     outbox = ctx.tables.outbox.c
     if await ctx.session.scalar(select(outbox.seq).where(outbox.id == event_id)) is not None:
         return False
-    envelope = ctx.emit(payload)
-    ctx.emitted[-1] = (envelope.model_copy(update={"id": event_id}), payload)
+    ctx.emit(payload, event_id=event_id)
     return True

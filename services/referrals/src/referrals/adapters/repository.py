@@ -1,7 +1,7 @@
 """Repositories of the referrals aggregates over the service's own tables.
 
-Each keeps the versions it read, and `save` updates only the version it read: a concurrent
-change in between makes the update miss and raises `StaleRecord` (412), so no write is lost.
+The aggregates are the runtime's snapshot repositories: each keeps the version it read, and
+`save` updates only that version, so a concurrent change raises `StaleRecord` (412).
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, TypeVar
 
 from contracts.reference.referrals import PersonKind, WorkerRole
 from runtime.db import utcnow
 from runtime.domain import Conflict, DomainError
-from runtime.snapshots import from_snapshot, to_snapshot
-from sqlalchemy import Column, Table, and_, delete, func, insert, or_, select, update
+from runtime.repository import SnapshotRepository, StaleRecord
+from runtime.snapshots import from_snapshot
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,93 +37,6 @@ CLOSED = "closed"
 DECIDED = "decided"
 
 
-class StaleRecord(DomainError):
-    code = "precondition-failed"
-    status = 412
-    title = "The record has changed since you read it"
-
-
-class _SnapshotRepository(Generic[A, K]):
-    """Loads and stores one aggregate type kept as a JSON snapshot with a version."""
-
-    table: ClassVar[Table]
-    aggregate: ClassVar[type]
-    record_type: ClassVar[str]
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.versions: dict[K, int] = {}
-        self._loaded: dict[K, A] = {}
-
-    @property
-    def _pk(self) -> Column[Any]:
-        return next(iter(self.table.primary_key.columns))
-
-    def _id(self, aggregate: A) -> K:
-        value: K = getattr(aggregate, self._pk.name)
-        return value
-
-    def _columns(self, aggregate: A) -> dict[str, Any]:
-        raise NotImplementedError
-
-    async def get(self, key: K) -> A | None:
-        """The aggregate, or None; the same object when asked twice in one unit of work."""
-        if key in self._loaded:
-            return self._loaded[key]
-        row = (
-            await self.session.execute(
-                select(self.table.c.state, self.table.c.version).where(self._pk == key)
-            )
-        ).first()
-        if row is None:
-            return None
-        aggregate: A = from_snapshot(self.aggregate, row.state)
-        self.versions[key] = row.version
-        self._loaded[key] = aggregate
-        return aggregate
-
-    async def add(self, aggregate: A) -> None:
-        key = self._id(aggregate)
-        try:
-            # A savepoint, so a refused insert leaves the transaction usable on PostgreSQL.
-            async with self.session.begin_nested():
-                await self.session.execute(
-                    insert(self.table).values(
-                        {self._pk.name: key, "version": 1, **self._columns(aggregate)}
-                    )
-                )
-        except IntegrityError:
-            raise self._duplicate(aggregate) from None
-        self.versions[key] = 1
-        self._loaded[key] = aggregate
-        await self._after_write(aggregate)
-
-    async def save(self, aggregate: A) -> int:
-        """Store a changed aggregate; returns its new version."""
-        key = self._id(aggregate)
-        read = self.versions[key]
-        result = await self.session.execute(
-            update(self.table)
-            .where(self._pk == key, self.table.c.version == read)
-            .values(version=read + 1, **self._columns(aggregate))
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleRecord(
-                detail=f"The {self.record_type} changed while this request ran; re-read it",
-                extra={f"{self.record_type}_id": str(key)},
-            )
-        self.versions[key] = read + 1
-        await self._after_write(aggregate)
-        return read + 1
-
-    async def _after_write(self, aggregate: A) -> None:
-        """Keep link tables in step with the aggregate (override where there are any)."""
-
-    def _duplicate(self, aggregate: A) -> DomainError:
-        """The rule a unique constraint enforced when two requests raced past the check."""
-        return Conflict(detail=f"This {self.record_type} was recorded by another request")
-
-
 # -- Contacts ----------------------------------------------------------------------------------
 
 
@@ -130,7 +44,7 @@ def contact_status(contact: Contact) -> str:
     return DECIDED if contact.decision else OPEN
 
 
-class ContactRepository(_SnapshotRepository[Contact, uuid.UUID]):
+class ContactRepository(SnapshotRepository[Contact, uuid.UUID]):
     table = orm.contacts
     aggregate = Contact
     record_type = "contact"
@@ -148,7 +62,6 @@ class ContactRepository(_SnapshotRepository[Contact, uuid.UUID]):
             "is_rereferral": contact.is_rereferral,
             "opened_at": contact.opened_at,
             "updated_at": utcnow(),
-            "state": to_snapshot(contact),
         }
 
     async def _after_write(self, contact: Contact) -> None:
@@ -176,7 +89,7 @@ class ContactRepository(_SnapshotRepository[Contact, uuid.UUID]):
 # -- People ------------------------------------------------------------------------------------
 
 
-class PersonRepository(_SnapshotRepository[Person, uuid.UUID]):
+class PersonRepository(SnapshotRepository[Person, uuid.UUID]):
     table = orm.people
     aggregate = Person
     record_type = "person"
@@ -191,7 +104,6 @@ class PersonRepository(_SnapshotRepository[Person, uuid.UUID]):
             "postcode_district": postcode_district(d.postcode) if d.postcode else None,
             "registered_at": person.registered_at,
             "updated_at": person.updated_at,
-            "state": to_snapshot(person),
         }
 
     def _duplicate(self, person: Person) -> DomainError:
@@ -236,13 +148,13 @@ class PersonRepository(_SnapshotRepository[Person, uuid.UUID]):
 # -- Families ----------------------------------------------------------------------------------
 
 
-class FamilyRepository(_SnapshotRepository[Family, uuid.UUID]):
+class FamilyRepository(SnapshotRepository[Family, uuid.UUID]):
     table = orm.families
     aggregate = Family
     record_type = "family"
 
     def _columns(self, family: Family) -> dict[str, Any]:
-        return {"formed_at": family.formed_at, "updated_at": utcnow(), "state": to_snapshot(family)}
+        return {"formed_at": family.formed_at, "updated_at": utcnow()}
 
     async def _after_write(self, family: Family) -> None:
         m = orm.family_members
@@ -265,7 +177,7 @@ class FamilyRepository(_SnapshotRepository[Family, uuid.UUID]):
 # -- Allocations -------------------------------------------------------------------------------
 
 
-class AllocationRepository(_SnapshotRepository[Allocation, uuid.UUID]):
+class AllocationRepository(SnapshotRepository[Allocation, uuid.UUID]):
     table = orm.allocations
     aggregate = Allocation
     record_type = "allocation"
@@ -281,7 +193,6 @@ class AllocationRepository(_SnapshotRepository[Allocation, uuid.UUID]):
             "allocated_at": allocation.allocated_at,
             "closed_on": allocation.closed_on,
             "updated_at": utcnow(),
-            "state": to_snapshot(allocation),
         }
 
     def _duplicate(self, allocation: Allocation) -> DomainError:

@@ -227,7 +227,7 @@ async def read_allocation(
     async with db.sessions() as session:
         repos = Repositories(session)
         allocation = await _visible_allocation(repos, caller, allocation_id)
-    version = repos.allocations.versions[allocation_id]
+    version = repos.allocations.revisions[allocation_id]
     await audit.record_read(
         db,
         request.app.state.tables,
@@ -257,7 +257,7 @@ async def reallocate(
     async with uow:
         allocation = await _visible_allocation(uow.repos, caller, allocation_id)
         ensure_manages_team(caller, allocation.team_id)
-        require_if_match(request, uow.repos.allocations.versions[allocation_id])
+        require_if_match(request, uow.repos.allocations.revisions[allocation_id])
         cmd = use_cases.Reallocate(allocation_id, body.reason, body.worker_id)
         allocation = await use_cases.reallocate(cmd, uow, utcnow(), limits)
         await audit.record(
@@ -271,7 +271,7 @@ async def reallocate(
             family_id=allocation.family_id,
         )
         await uow.commit()
-    version = uow.repos.allocations.versions[allocation_id]
+    version = uow.repos.allocations.revisions[allocation_id]
     set_etag(response, version)
     return allocation_response(allocation, version)
 
@@ -291,7 +291,7 @@ async def close_allocation(
     async with uow:
         allocation = await _visible_allocation(uow.repos, caller, allocation_id)
         ensure_manages_team(caller, allocation.team_id)
-        require_if_match(request, uow.repos.allocations.versions[allocation_id])
+        require_if_match(request, uow.repos.allocations.revisions[allocation_id])
         cmd = use_cases.CloseAllocation(allocation_id, body.closed_on, body.reason)
         allocation = await use_cases.close_allocation(cmd, uow, utcnow())
         await audit.record(
@@ -305,7 +305,7 @@ async def close_allocation(
             family_id=allocation.family_id,
         )
         await uow.commit()
-    version = uow.repos.allocations.versions[allocation_id]
+    version = uow.repos.allocations.revisions[allocation_id]
     set_etag(response, version)
     return allocation_response(allocation, version)
 

@@ -533,7 +533,7 @@ async def read_contact(
     async with db.sessions() as session:
         repo = ContactRepository(session)
         contact = ensure_can_see_contact(caller, await repo.get(contact_id), contact_id)
-    version = repo.versions[contact_id]
+    version = repo.revisions[contact_id]
     await audit.record_read(
         db,
         request.app.state.tables,
@@ -562,7 +562,7 @@ async def record_conversation(
 ) -> ContactResponse:
     async with uow:
         ensure_can_see_contact(caller, await uow.repos.contacts.get(contact_id), contact_id)
-        require_if_match(request, uow.repos.contacts.versions[contact_id])
+        require_if_match(request, uow.repos.contacts.revisions[contact_id])
         cmd = use_cases.RecordConversation(contact_id, body.to_domain(caller))
         contact = await use_cases.record_conversation(cmd, uow, utcnow())
         await audit.record(
@@ -577,7 +577,7 @@ async def record_conversation(
             status=201,
         )
         await uow.commit()
-    version = uow.repos.contacts.versions[contact_id]
+    version = uow.repos.contacts.revisions[contact_id]
     set_etag(response, version)
     return contact_response(contact, version)
 
@@ -610,7 +610,7 @@ async def request_formulation(
             status=201,
         )
         await uow.commit()
-    set_etag(response, uow.repos.contacts.versions[contact_id])
+    set_etag(response, uow.repos.contacts.revisions[contact_id])
     formulation = _formulation(contact)
     assert formulation is not None
     return formulation
@@ -635,7 +635,7 @@ async def decide(
     )
     async with uow:
         ensure_can_see_contact(caller, await uow.repos.contacts.get(contact_id), contact_id)
-        require_if_match(request, uow.repos.contacts.versions[contact_id])
+        require_if_match(request, uow.repos.contacts.revisions[contact_id])
         cmd = use_cases.DecideContact(contact_id, decision, body.lead_worker_id)
         decided = await use_cases.decide_contact(cmd, uow, utcnow(), limits)
         await audit.record(
@@ -650,7 +650,7 @@ async def decide(
             status=201,
         )
         await uow.commit()
-    version = uow.repos.contacts.versions[contact_id]
+    version = uow.repos.contacts.revisions[contact_id]
     set_etag(response, version)
     allocation = decided.allocation
     return DecidedResponse(

@@ -290,7 +290,7 @@ async def read_person(
         repos = Repositories(session)
         await ensure_can_see_person(session, caller, person_id)
         person = await use_cases.get_person(repos, person_id)
-    version = repos.people.versions[person_id]
+    version = repos.people.revisions[person_id]
     await audit.record_read(
         db, request.app.state.tables, request, caller, "person", person_id, person_id=person_id
     )
@@ -309,7 +309,7 @@ async def update_person(
 ) -> PersonResponse:
     async with uow:
         current = await use_cases.get_person(uow.repos, person_id)
-        require_if_match(request, uow.repos.people.versions[person_id])
+        require_if_match(request, uow.repos.people.revisions[person_id])
         cmd = use_cases.UpdatePerson(person_id, body.merged(current.details), body.kind)
         person = await use_cases.update_person(cmd, uow, utcnow())
         await audit.record(
@@ -323,7 +323,7 @@ async def update_person(
             person_id=person_id,
         )
         await uow.commit()
-    version = uow.repos.people.versions[person_id]
+    version = uow.repos.people.revisions[person_id]
     set_etag(response, version)
     return person_response(person, version)
 
@@ -371,7 +371,7 @@ async def read_family(
         repos = Repositories(session)
         await ensure_can_see_family(session, caller, family_id)
         family = await use_cases.get_family(repos, family_id)
-    version = repos.families.versions[family_id]
+    version = repos.families.revisions[family_id]
     await audit.record_read(
         db, request.app.state.tables, request, caller, "family", family_id, family_id=family_id
     )
@@ -393,7 +393,7 @@ async def change_family(
 ) -> FamilyResponse:
     async with uow:
         await use_cases.get_family(uow.repos, family_id)
-        require_if_match(request, uow.repos.families.versions[family_id])
+        require_if_match(request, uow.repos.families.revisions[family_id])
         cmd = use_cases.ChangeFamily(
             family_id,
             tuple(body.add_member_ids),
@@ -412,6 +412,6 @@ async def change_family(
             family_id=family_id,
         )
         await uow.commit()
-    version = uow.repos.families.versions[family_id]
+    version = uow.repos.families.revisions[family_id]
     set_etag(response, version)
     return family_response(family, version)
