@@ -63,6 +63,12 @@ class SnapshotRepository(Generic[A, K]):
     async def get(self, key: K, *conditions: ColumnElement[bool]) -> A | None:
         """The aggregate, or None (also when `conditions` exclude it); one object per key."""
         if key in self._loaded:
+            if (
+                conditions
+                and await self.session.scalar(select(self._pk).where(self._pk == key, *conditions))
+                is None
+            ):
+                return None
             return self._loaded[key]
         row = (
             await self.session.execute(

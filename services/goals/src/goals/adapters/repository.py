@@ -7,8 +7,7 @@ from datetime import date, datetime
 
 from contracts.reference.goals import PlanStatus
 from runtime.db import utcnow
-from runtime.errors import ProblemError
-from runtime.snapshots import from_snapshot, to_snapshot
+from runtime.repository import SnapshotRepository
 from sqlalchemy import ColumnElement, delete, false, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,24 +29,19 @@ def visible(visibility: Visibility) -> ColumnElement[bool]:
     )
 
 
-class PlanRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.versions: dict[uuid.UUID, int] = {}
+class PlanRepository(SnapshotRepository[FamilyPlan, uuid.UUID]):
+    table = orm.plans
+    aggregate = FamilyPlan
+    record_type = "plan"
 
-    async def get(self, plan_id: uuid.UUID, visibility: Visibility) -> FamilyPlan | None:
+    def key_of(self, plan: FamilyPlan) -> uuid.UUID:
+        return plan.id
+
+    async def get(  # type: ignore[override]
+        self, plan_id: uuid.UUID, visibility: Visibility
+    ) -> FamilyPlan | None:
         """The plan, or None when there is none or the caller may not see it."""
-        row = (
-            await self.session.execute(
-                select(orm.plans.c.state, orm.plans.c.version).where(
-                    orm.plans.c.plan_id == plan_id, visible(visibility)
-                )
-            )
-        ).first()
-        if row is None:
-            return None
-        self.versions[plan_id] = row.version
-        return from_snapshot(FamilyPlan, row.state)
+        return await super().get(plan_id, visible(visibility))
 
     async def open_plans_of(self, family_id: uuid.UUID) -> list[FamilyPlan]:
         rows = (
@@ -60,48 +54,21 @@ class PlanRepository:
                 .order_by(orm.plans.c.opened_at)
             )
         ).all()
-        plans = []
-        for row in rows:
-            self.versions[row.plan_id] = row.version
-            plans.append(from_snapshot(FamilyPlan, row.state))
-        return plans
+        return [self._remember(row.plan_id, row.state, row.version) for row in rows]
 
-    async def add(self, plan: FamilyPlan) -> int:
-        await self.session.execute(
-            insert(orm.plans).values(
-                plan_id=plan.id, version=1, opened_at=plan.opened_at, **self._columns(plan)
-            )
-        )
-        self.versions[plan.id] = 1
-        await self._index_sub_goals(plan)
-        return 1
-
-    async def save(self, plan: FamilyPlan) -> int:
-        """Store a changed plan; returns its new version (its ETag)."""
-        loaded = self.versions[plan.id]
-        result = await self.session.execute(
-            update(orm.plans)
-            .where(orm.plans.c.plan_id == plan.id, orm.plans.c.version == loaded)
-            .values(version=loaded + 1, **self._columns(plan))
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            # Another write committed between our read and this one.
-            raise ProblemError(412, f"plan {plan.id} changed while this update ran; re-read it")
-        self.versions[plan.id] = loaded + 1
-        await self._index_sub_goals(plan)
-        return loaded + 1
-
-    @staticmethod
-    def _columns(plan: FamilyPlan) -> dict[str, object]:
+    def _columns(self, plan: FamilyPlan) -> dict[str, object]:
         return {
             "family_id": plan.family_id,
             "formulation_id": plan.formulation_id,
             "team_id": plan.team_id,
             "cluster_id": plan.cluster_id,
             "status": str(plan.status),
+            "opened_at": plan.opened_at,
             "updated_at": utcnow(),
-            "state": to_snapshot(plan),
         }
+
+    async def _after_write(self, plan: FamilyPlan) -> None:
+        await self._index_sub_goals(plan)
 
     async def _index_sub_goals(self, plan: FamilyPlan) -> None:
         await self.session.execute(delete(orm.sub_goals).where(orm.sub_goals.c.plan_id == plan.id))

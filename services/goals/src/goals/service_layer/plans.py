@@ -201,7 +201,7 @@ async def change_plan(
     plan = await plans.get(plan_id, visibility)
     if plan is None:
         raise NotFound(detail=f"no plan {plan_id}")
-    check_version(plans.versions[plan_id])
+    check_version(plans.revisions[plan_id])
     created = _apply(plan, cmd, now)
     version = await plans.save(plan)
     uow.collect(plan)
@@ -280,4 +280,4 @@ async def read_plan(
     plan = await plans.get(plan_id, visibility)
     if plan is None:
         raise NotFound(detail=f"no plan {plan_id}")
-    return plan, plans.versions[plan_id]
+    return plan, plans.revisions[plan_id]
