@@ -141,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\nThe Leeds Practice Model platform is running:")
         for name, url in urls.items():
             print(f"  {name:<12} {url}   (API docs {url}/docs)")
-        print(f"  dashboard    {urls['outcomes']}/dashboard")
+        print(f"  dashboard    {urls['outcomes']}/v1/dashboard")
         print(f"\nLogs and databases: {data_dir}.  Ctrl-C stops everything.")
         while not stopping:
             for p in procs:

@@ -1,7 +1,7 @@
 """The dashboard page for people: one HTML document with inline SVG, readable without scripts.
 
 It needs a bearer token like every endpoint, so it is fetched with one and saved
-(`curl -H "Authorization: Bearer $T" .../dashboard > dashboard.html`), then opened.
+(`curl -H "Authorization: Bearer $T" .../v1/dashboard > dashboard.html`), then opened.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def _costs(c: CostComparison) -> str:
     return _table(["Row", "Unit cost", "Before RES (a month)", "After RES (a month)"], rows)
 
 
-@router.get("/dashboard", response_class=HTMLResponse, summary="Dashboard page (HTML, no scripts)")
+@router.get("/v1/dashboard", response_class=HTMLResponse, summary="Dashboard page (HTML, no scripts)")
 async def dashboard(
     params: FilterParams = Depends(),
     months: int = Query(12, ge=2, le=60, description="months in each run chart"),

@@ -39,7 +39,7 @@ POLICY = Policy(
             objects=ObjectRule.NONE,
             summary="unit cost editions",
         ),
-        rule("GET", "/dashboard", ANALYSTS, objects=AGG, summary="dashboard page"),
+        rule("GET", "/v1/dashboard", ANALYSTS, objects=AGG, summary="dashboard page"),
         rule(
             "POST",
             "/v1/service-responses",
