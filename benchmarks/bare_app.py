@@ -9,9 +9,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, String, Table, Uuid, insert
-
 from runtime.db import Database
+from sqlalchemy import Column, MetaData, String, Table, Uuid, insert
 
 metadata = MetaData()
 rows = Table("rows", metadata, Column("id", Uuid, primary_key=True), Column("body", String(4000)))

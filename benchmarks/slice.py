@@ -22,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-
 from runtime.broker import EmbeddedBroker, free_port
 from runtime.devauth import ensure_dev_issuer, issuer_dir, sign, token_claims
 from runtime.kafka import ensure_topics
@@ -32,14 +31,32 @@ from runtime.services import SERVICES
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RATE = float(os.environ.get("BENCH_RATE", "50"))
-BODY = {"source": "school_via_cluster", "cluster_id": "inner-east", "worry": "Attendance has dropped."}
+BODY = {
+    "source": "school_via_cluster",
+    "cluster_id": "inner-east",
+    "worry": "Attendance has dropped.",
+}
 
 
 def _serve(module: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", module, "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            module,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, **env},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -88,15 +105,24 @@ async def _steady(url: str, headers: dict[str, str], count: int) -> None:
 
 def _lags(referrals_db: Path, outcomes_db: Path, since: str) -> list[float]:
     with sqlite3.connect(referrals_db) as r, sqlite3.connect(outcomes_db) as o:
-        created = dict(r.execute(
-            "SELECT replace(id, '-', ''), created_at FROM outbox WHERE created_at >= ?", (since,)))
-        processed = dict(o.execute(
-            "SELECT replace(event_id, '-', ''), processed_at FROM processed_messages"))
+        created = dict(
+            r.execute(
+                "SELECT replace(id, '-', ''), created_at FROM outbox WHERE created_at >= ?",
+                (since,),
+            )
+        )
+        processed = dict(
+            o.execute("SELECT replace(event_id, '-', ''), processed_at FROM processed_messages")
+        )
     lags = []
     for event_id, at in created.items():
         if event_id in processed:
-            lags.append((datetime.fromisoformat(processed[event_id])
-                         - datetime.fromisoformat(at)).total_seconds() * 1000)
+            lags.append(
+                (
+                    datetime.fromisoformat(processed[event_id]) - datetime.fromisoformat(at)
+                ).total_seconds()
+                * 1000
+            )
     return lags
 
 
@@ -109,30 +135,42 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="lpm-bench-"))
     ensure_dev_issuer(work)
     folder = issuer_dir(work)
-    token = sign(folder / "signing-key.pem", folder / "jwks.json",
-                 token_claims("duty_advice", "bench", None, None, []),
-                 issuer=os.environ["LPM_AUTH_ISSUER"])
+    token = sign(
+        folder / "signing-key.pem",
+        folder / "jwks.json",
+        token_claims("duty_advice", "bench", None, None, []),
+        issuer=os.environ["LPM_AUTH_ISSUER"],
+    )
     headers = {"Authorization": f"Bearer {token}"}
     broker = EmbeddedBroker(free_port(), log_path=work / "broker.log")
     broker.start()
     procs: list[subprocess.Popen[bytes]] = []
     try:
         asyncio.run(ensure_topics(broker.bootstrap))
-        env = {"LPM_DATA_DIR": str(work), "LPM_KAFKA_BOOTSTRAP": broker.bootstrap,
-               "LPM_RATE_LIMIT_PER_MINUTE": "10000000",
-               "BARE_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bare.db"}
+        env = {
+            "LPM_DATA_DIR": str(work),
+            "LPM_KAFKA_BOOTSTRAP": broker.bootstrap,
+            "LPM_RATE_LIMIT_PER_MINUTE": "10000000",
+            "BARE_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bare.db",
+        }
         ports = {name: free_port() for name in ("referrals", "outcomes", "bare")}
         for name in ("referrals", "outcomes"):
             upgrade(SERVICES[name].migrations, f"sqlite+aiosqlite:///{work}/{name}.db")
             env[f"{name.upper()}_PORT"] = str(ports[name])
-            procs.append(_serve(f"{name}.bootstrap:create_app", ports[name], env, work / f"{name}.log"))
-        procs.append(_serve("benchmarks.bare_app:create_app", ports["bare"], env, work / "bare.log"))
+            procs.append(
+                _serve(f"{name}.bootstrap:create_app", ports[name], env, work / f"{name}.log")
+            )
+        procs.append(
+            _serve("benchmarks.bare_app:create_app", ports["bare"], env, work / "bare.log")
+        )
         for name in ("referrals", "outcomes"):
             _wait(f"http://127.0.0.1:{ports[name]}/health/ready")
         _wait(f"http://127.0.0.1:{ports['bare']}/docs")
 
         bare = asyncio.run(_throughput(f"http://127.0.0.1:{ports['bare']}/bare", {}))
-        ours = asyncio.run(_throughput(f"http://127.0.0.1:{ports['referrals']}/v1/contacts", headers))
+        ours = asyncio.run(
+            _throughput(f"http://127.0.0.1:{ports['referrals']}/v1/contacts", headers)
+        )
         time.sleep(3)  # let the relay and consumer drain the throughput run
         since = datetime.now().astimezone().isoformat()
         count = int(RATE * SECONDS)
@@ -151,14 +189,18 @@ def main() -> int:
             p.wait(10)
         broker.stop()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"SQLite (aiosqlite), embedded broker; {CONCURRENCY} concurrent clients, {SECONDS:.0f} s")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLite (aiosqlite), embedded broker; {CONCURRENCY} concurrent clients, {SECONDS:.0f} s"
+    )
     print(f"bare FastAPI + one INSERT      : {bare:8.1f} writes/s")
     print(f"POST /v1/contacts (full stack) : {ours:8.1f} writes/s  ({ours / bare:.0%} of bare)")
     if lags:
-        print(f"event-to-projection lag at {RATE:.0f} writes/s over {len(lags)} events: "
-              f"p50 {_pct(lags, 0.5):.0f} ms, p99 {_pct(lags, 0.99):.0f} ms, "
-              f"max {max(lags):.0f} ms, mean {statistics.fmean(lags):.0f} ms")
+        print(
+            f"event-to-projection lag at {RATE:.0f} writes/s over {len(lags)} events: "
+            f"p50 {_pct(lags, 0.5):.0f} ms, p99 {_pct(lags, 0.99):.0f} ms, "
+            f"max {max(lags):.0f} ms, mean {statistics.fmean(lags):.0f} ms"
+        )
     else:
         print("event-to-projection lag: no events projected (see logs in", work, ")")
         return 1

@@ -10,7 +10,6 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-
 from runtime.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]

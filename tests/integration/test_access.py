@@ -9,7 +9,6 @@ from contextlib import AsyncExitStack
 
 import jwt
 import pytest
-
 from runtime.devauth import sign, write_keypair
 from runtime.identity import PARTNER_SCOPES, Role
 from runtime.policy import PUBLIC_PATHS
@@ -199,9 +198,8 @@ async def test_a_rotated_signing_key_is_picked_up_without_a_restart(tmp_path, is
 async def test_an_idempotent_replay_returns_the_first_response_and_creates_one_record(
     services, issuer
 ):
-    from sqlalchemy import func, select
-
     from referrals.adapters import orm
+    from sqlalchemy import func, select
 
     running = services["referrals"]
     school = issuer.headers("partner", agency="school-idem")

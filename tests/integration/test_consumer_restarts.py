@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select
-
 from contracts import topics
 from contracts.envelope import Envelope
 from contracts.referrals.v1 import ContactOpened
 from runtime.testing import eventually, run_service
+from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
 from runtime.db import create_engine
 from runtime.services import SERVICES
 from runtime.testing import migrate

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from contracts import topics
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-from contracts import topics
 from runtime.services import SERVICES
 from runtime.testing import eventually, run_service
 

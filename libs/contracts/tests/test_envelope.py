@@ -6,17 +6,21 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-
 from contracts.envelope import Envelope
 from contracts.referrals.v1 import ContactOpened
 from contracts.registry import parse_payload
 
 
 def _envelope() -> Envelope:
-    payload = ContactOpened(contact_id=uuid.uuid4(), source="school_via_cluster",
-                            opened_at=datetime.now(UTC))
-    return Envelope.wrap(payload, source="/services/referrals", correlation_id="corr-1",
-                         traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    payload = ContactOpened(
+        contact_id=uuid.uuid4(), source="school_via_cluster", opened_at=datetime.now(UTC)
+    )
+    return Envelope.wrap(
+        payload,
+        source="/services/referrals",
+        correlation_id="corr-1",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    )
 
 
 def test_an_envelope_round_trips_through_kafka_headers_and_body():
@@ -29,8 +33,17 @@ def test_an_envelope_round_trips_through_kafka_headers_and_body():
 
 def test_cloudevents_attributes_are_present():
     headers = dict(_envelope().kafka_headers())
-    for attr in ("id", "source", "type", "specversion", "time", "subject", "datacontenttype",
-                 "dataschema", "correlationid"):
+    for attr in (
+        "id",
+        "source",
+        "type",
+        "specversion",
+        "time",
+        "subject",
+        "datacontenttype",
+        "dataschema",
+        "correlationid",
+    ):
         assert f"ce_{attr}" in headers
 
 

@@ -6,8 +6,6 @@ import json
 from typing import ClassVar
 
 import pytest
-from pydantic import Field
-
 from contracts.envelope import EventPayload
 from contracts.registry import all_events
 from contracts.schemagen import (
@@ -17,6 +15,7 @@ from contracts.schemagen import (
     incompatibilities,
     schema_path,
 )
+from pydantic import Field
 
 EVENTS = list(all_events())
 

@@ -129,8 +129,11 @@ def asyncapi() -> dict[str, Any]:
             "title": cls.__name__,
             "summary": (cls.__doc__ or "").strip().split("\n")[0],
             "contentType": "application/json",
-            "headers": {"type": "object", "properties": header_props,
-                        "required": ["ce_id", "ce_source", "ce_type", "ce_specversion"]},
+            "headers": {
+                "type": "object",
+                "properties": header_props,
+                "required": ["ce_id", "ce_source", "ce_type", "ce_specversion"],
+            },
             "payload": {"$ref": f"./schemas/{cls.event_type}.json"},
             "bindings": {"kafka": {"key": {"type": "string", "description": cls.key_field}}},
         }
@@ -173,8 +176,11 @@ def asyncapi() -> dict[str, Any]:
         },
         "defaultContentType": "application/json",
         "servers": {
-            "local": {"host": "127.0.0.1:9092", "protocol": "kafka",
-                      "description": "embedded broker of `make run`"},
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "embedded broker of `make run`",
+            },
         },
         "channels": channels,
         "operations": operations,

@@ -164,7 +164,9 @@ def _costs(c: CostComparison) -> str:
     return _table(["Row", "Unit cost", "Before RES (a month)", "After RES (a month)"], rows)
 
 
-@router.get("/v1/dashboard", response_class=HTMLResponse, summary="Dashboard page (HTML, no scripts)")
+@router.get(
+    "/v1/dashboard", response_class=HTMLResponse, summary="Dashboard page (HTML, no scripts)"
+)
 async def dashboard(
     params: FilterParams = Depends(),
     months: int = Query(12, ge=2, le=60, description="months in each run chart"),
