@@ -45,6 +45,7 @@ def new_consumer(
         request_timeout_ms=max(settings.kafka_request_timeout_ms, 40000),
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
     )
 
 

@@ -34,6 +34,9 @@ class PlatformSettings(BaseSettings):
     # The embedded broker cannot do InitProducerId; Apache Kafka can and should.
     kafka_idempotence: bool = False
     kafka_request_timeout_ms: int = 5000
+    # How long a fetch may wait for data: the floor of event-to-projection lag on a broker
+    # that answers at the deadline rather than on arrival.
+    kafka_fetch_max_wait_ms: int = 100
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str = "http://127.0.0.1:4318/v1/traces"
     # Identity: JWTs are checked against this issuer's JWKS.
