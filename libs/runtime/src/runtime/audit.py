@@ -78,6 +78,48 @@ async def record(
     )
 
 
+async def record_event(
+    session: AsyncSession,
+    tables: PlatformTables,
+    *,
+    service: str,
+    event_id: object,
+    event_type: str,
+    traceparent: str | None,
+    action: str,
+    record_type: str,
+    record_id: object,
+    family_id: object | None = None,
+    person_id: object | None = None,
+) -> None:
+    """Append an entry for a write the service made itself on another service's event.
+
+    The subject is the service, the request id the causing event's id, and the path its type,
+    so a subject access request shows who asked (through the event) as well as what changed.
+    """
+    trace_id = traceparent.split("-")[1] if traceparent and traceparent.count("-") == 3 else None
+    await session.execute(
+        insert(tables.audit_log).values(
+            at=utcnow(),
+            subject=service[:128],
+            role="service",
+            agency_id=None,
+            team_id=None,
+            action=action,
+            record_type=record_type,
+            record_id=str(record_id),
+            family_id=str(family_id) if family_id else None,
+            person_id=str(person_id) if person_id else None,
+            method="EVENT",
+            path=event_type[:512],
+            status=200,
+            request_id=str(event_id),
+            trace_id=trace_id,
+            purpose=None,
+        )
+    )
+
+
 async def record_read(
     db: Database,
     tables: PlatformTables,

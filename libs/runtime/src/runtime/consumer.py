@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runtime import audit
 from runtime.db import Database, utcnow
 from runtime.domain import DomainError
 from runtime.kafka import new_consumer, new_producer
@@ -66,6 +67,30 @@ class HandlerContext:
         )
         self.emitted.append((env, payload))
         return env
+
+    async def audit(
+        self,
+        action: str,
+        record_type: str,
+        record_id: object,
+        *,
+        family_id: object | None = None,
+        person_id: object | None = None,
+    ) -> None:
+        """Audit a write of a family's or person's record made on this event, in its transaction."""
+        await audit.record_event(
+            self.session,
+            self.tables,
+            service=self.source,
+            event_id=self.envelope.id,
+            event_type=self.envelope.type,
+            traceparent=self.envelope.traceparent,
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            family_id=family_id,
+            person_id=person_id,
+        )
 
     def collect(self, *aggregates: object) -> None:
         """Emit the events that domain aggregates recorded, in order, and clear them."""

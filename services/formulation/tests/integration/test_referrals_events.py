@@ -53,6 +53,17 @@ async def test_a_formulation_request_from_referrals_opens_one_referral_stage_dra
             expect=201,
         )
         assert consumer.stats.duplicates == 1
+        # The draft the service opened on the event is audited, with the event as its cause.
+        audit = await service.client.get(
+            "/v1/audit", params={"family_id": str(family)}, headers=issuer.headers("admin")
+        )
+        created = [e for e in audit.json()["items"] if e["action"] == "create"]
+        assert len(created) == 1
+        assert created[0]["record_type"] == "formulation"
+        assert created[0]["record_id"] == summary["id"]
+        assert created[0]["subject"] == "/services/formulation"
+        assert created[0]["role"] == "service" and created[0]["method"] == "EVENT"
+        assert created[0]["request_id"] == str(first.id)
 
     records = await read_topic(broker.bootstrap, topics.FORMULATION_FORMULATION, 1)
     assert [headers_of(r)["ce_type"] for r in records] == ["formulation.formulation.started.v1"]

@@ -434,6 +434,16 @@ async def test_a_school_referral_is_conversed_decided_allocated_and_explained(
         )
         await _publish(broker.bootstrap, completed)
         await eventually(lambda: _formulation_status(api, duty, full_ie, "completed"), timeout=40)
+        # Both changes the service made on those events are in the contact's audit trail.
+        r = await api.get(
+            "/v1/audit", params={"record_id": full_ie}, headers=issuer.headers("admin")
+        )
+        by_events = [e for e in r.json()["items"] if e["method"] == "EVENT"]
+        assert [(e["action"], e["path"]) for e in by_events] == [
+            ("update", FormulationStarted.event_type),
+            ("update", FormulationCompleted.event_type),
+        ]
+        assert {e["subject"] for e in by_events} == {"/services/referrals"}
 
         # -- closure within 12 months makes the next contact for the child a re-referral -----------
         r = await api.get(

@@ -31,7 +31,9 @@ async def formulation_requested(ctx: HandlerContext, event: FormulationRequested
         requested_at=event.requested_at,
         requested_by=event.requested_by,
     )
-    await open_requested_formulation(cmd, ctx, utcnow())
+    formulation = await open_requested_formulation(cmd, ctx, utcnow())
+    if formulation is not None:
+        await ctx.audit("create", "formulation", formulation.id, family_id=event.family_id)
 
 
 async def family_allocated(ctx: HandlerContext, event: FamilyAllocated) -> None:

@@ -22,7 +22,9 @@ async def formulation_started(ctx: HandlerContext, event: FormulationStarted) ->
         event.contact_id,
         lambda contact: contact.formulation_opened(event.formulation_id, event.started_at),
     )
-    if not applied:
+    if applied:
+        await ctx.audit("update", "contact", event.contact_id, family_id=event.family_id)
+    else:
         log.info(
             "formulation %s started: contact %s has nothing to update",
             event.formulation_id,
@@ -38,7 +40,9 @@ async def formulation_completed(ctx: HandlerContext, event: FormulationCompleted
         event.contact_id,
         lambda contact: contact.formulation_completed(event.formulation_id, event.completed_at),
     )
-    if not applied:
+    if applied:
+        await ctx.audit("update", "contact", event.contact_id, family_id=event.family_id)
+    else:
         log.info(
             "formulation %s completed: contact %s has nothing to update",
             event.formulation_id,
