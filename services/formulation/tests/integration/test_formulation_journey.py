@@ -409,6 +409,17 @@ async def test_a_family_formulation_from_first_draft_to_a_second_version(
         )
         await facilitator.change("POST", f"{m}/reflections", {"way_of_being": "for"}, expect=201)
 
+        # The family's meetings are listed for its team; another team sees none of them.
+        listed = await worker.get("/v1/meetings", family_id=str(FAMILY))
+        assert [(x["id"], x["setting"]) for x in listed["items"]] == [
+            (meeting["id"], "practice_and_progress")
+        ]
+        assert listed["next_cursor"] is None
+        assert (await worker.get("/v1/meetings", setting="rethink_space"))["items"] == []
+        assert (await other_team.get("/v1/meetings", family_id=str(FAMILY)))["items"] == []
+        # A formulations cursor is not a meetings cursor.
+        await worker.get("/v1/meetings", cursor=page1["next_cursor"], expect=400)
+
         await eventually(lambda: _published(service), timeout=30)
 
     formulation_events = await read_topic(broker.bootstrap, topics.FORMULATION_FORMULATION, 10)

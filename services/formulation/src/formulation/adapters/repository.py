@@ -57,6 +57,38 @@ class _FamilyScoped(SnapshotRepository[A, uuid.UUID]):
             raise self.not_found(detail=str(key))
         return found
 
+    async def summaries(
+        self,
+        conditions: list[ColumnElement[bool]],
+        scope: FamilyScope,
+        *,
+        limit: int,
+        after: tuple[date, uuid.UUID] | None,
+    ) -> list[Row[Any]]:
+        """One page of summary rows, newest held first, then by id (a stable keyset order)."""
+        c, pk = self.table.c, self._pk
+        query = (
+            select(*(col for col in self.table.columns if col.name != "state"))
+            .where(visible(c.family_id, scope), *conditions)
+            .order_by(c.held_on.desc(), pk.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            held_on, key = after
+            query = query.where(or_(c.held_on < held_on, and_(c.held_on == held_on, pk < key)))
+        return list((await self.session.execute(query)).all())
+
+
+def held_between(
+    held_on: ColumnElement[date], held_from: date | None, held_to: date | None
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if held_from is not None:
+        found.append(held_on >= held_from)
+    if held_to is not None:
+        found.append(held_on <= held_to)
+    return found
+
 
 # -- formulations --------------------------------------------------------------------------------
 
@@ -84,11 +116,7 @@ class FormulationFilters:
             found.append(c.setting == self.setting.value)
         if self.status is not None:
             found.append(c.status == self.status.value)
-        if self.held_from is not None:
-            found.append(c.held_on >= self.held_from)
-        if self.held_to is not None:
-            found.append(c.held_on <= self.held_to)
-        return found
+        return found + held_between(c.held_on, self.held_from, self.held_to)
 
 
 class FormulationRepository(_FamilyScoped[Formulation]):
@@ -135,34 +163,31 @@ class FormulationRepository(_FamilyScoped[Formulation]):
         ).all()
         return [self._remember(r.formulation_id, r.state, r.revision) for r in rows]
 
-    async def summaries(
-        self,
-        filters: FormulationFilters,
-        scope: FamilyScope,
-        *,
-        limit: int,
-        after: tuple[date, uuid.UUID] | None,
-    ) -> list[Row[Any]]:
-        """One page of summary rows, newest held first, then by id (a stable keyset order)."""
-        c = self.table.c
-        query = (
-            select(*(col for col in self.table.columns if col.name != "state"))
-            .where(visible(c.family_id, scope), *filters.conditions())
-            .order_by(c.held_on.desc(), c.formulation_id.desc())
-            .limit(limit)
-        )
-        if after is not None:
-            held_on, formulation_id = after
-            query = query.where(
-                or_(
-                    c.held_on < held_on,
-                    and_(c.held_on == held_on, c.formulation_id < formulation_id),
-                )
-            )
-        return list((await self.session.execute(query)).all())
-
 
 # -- meetings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingFilters:
+    family_id: uuid.UUID | None = None
+    formulation_id: uuid.UUID | None = None
+    team_id: str | None = None
+    setting: FormulationSetting | None = None
+    held_from: date | None = None
+    held_to: date | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        c = orm.meetings.c
+        found: list[ColumnElement[bool]] = []
+        if self.family_id is not None:
+            found.append(c.family_id == self.family_id)
+        if self.formulation_id is not None:
+            found.append(c.formulation_id == self.formulation_id)
+        if self.team_id is not None:
+            found.append(c.team_id == self.team_id)
+        if self.setting is not None:
+            found.append(c.setting == self.setting.value)
+        return found + held_between(c.held_on, self.held_from, self.held_to)
 
 
 class MeetingRepository(_FamilyScoped[Meeting]):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar
 
@@ -19,9 +18,8 @@ from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
-from runtime.errors import ProblemError
 from runtime.identity import Principal
-from runtime.pagination import Page, next_cursor, page_request
+from runtime.pagination import Page
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
@@ -58,6 +56,7 @@ from formulation.entrypoints.api.formulation_bodies import (
     WalkBackOverrideRequest,
     WalkBackResponse,
 )
+from formulation.entrypoints.api.listing import list_page
 from formulation.service_layer.formulations import (
     Reformulate,
     StartFormulation,
@@ -188,36 +187,9 @@ async def list_formulations(
         held_from=held_from,
         held_to=held_to,
     )
-    scope = scope_of(caller)
-    # A cursor is only good for the caller and the filters it was minted for.
-    cursor_scope = {"caller": caller.rate_key, "scope": str(scope), **asdict(filters)}
-    page = page_request(limit, cursor, cursor_scope)
-    after = None
-    if page.after is not None:
-        try:
-            after = (date.fromisoformat(page.after[0]), uuid.UUID(page.after[1]))
-        except (IndexError, TypeError, ValueError):
-            raise ProblemError(400, "the cursor is not valid", code="invalid-cursor") from None
-    async with db.sessions() as session:
-        rows = await FormulationRepository(session).summaries(
-            filters, scope, limit=page.limit + 1, after=after
-        )
-    items, next_page = next_cursor(
-        rows, page.limit, lambda r: (r.held_on.isoformat(), str(r.formulation_id)), cursor_scope
+    items, next_page = await list_page(
+        request, caller, db, FormulationRepository, filters, limit=limit, cursor=cursor
     )
-    if items:
-        async with db.transaction() as session:
-            for row in items:
-                await audit.record(
-                    session,
-                    request.app.state.tables,
-                    request,
-                    caller,
-                    "read",
-                    "formulation",
-                    row.formulation_id,
-                    family_id=row.family_id,
-                )
     return Page(items=[FormulationSummaryResponse.of(r) for r in items], next_cursor=next_page)
 
 

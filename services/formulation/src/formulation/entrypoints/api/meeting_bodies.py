@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from contracts.reference.formulation import FairProcessPrinciple, FormulationSetting
 from pydantic import BaseModel, Field
@@ -161,4 +161,32 @@ class MeetingResponse(BaseModel):
             fair_process_checked_at=m.fair_process_checked_at,
             reflections=[ReflectionResponse.of(r) for r in m.reflections],
             revision=revision,
+        )
+
+
+class MeetingSummaryResponse(BaseModel):
+    """A meeting in a list; read the meeting itself for participants, scores and checks."""
+
+    id: uuid.UUID
+    setting: FormulationSetting
+    held_on: date
+    facilitator_id: str
+    formulation_id: uuid.UUID | None
+    family_id: uuid.UUID | None
+    team_id: str | None
+    recorded_at: datetime
+    revision: int
+
+    @classmethod
+    def of(cls, row: Any) -> MeetingSummaryResponse:
+        return cls(
+            id=row.meeting_id,
+            setting=row.setting,
+            held_on=row.held_on,
+            facilitator_id=row.facilitator_id,
+            formulation_id=row.formulation_id,
+            family_id=row.family_id,
+            team_id=row.team_id,
+            recorded_at=row.recorded_at,
+            revision=row.revision,
         )

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from contracts.reference.formulation import FormulationSetting
+from fastapi import APIRouter, Depends, Query, Request, Response
 from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
 from runtime.identity import Principal
+from runtime.pagination import Page
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
+from formulation.adapters.repository import MeetingFilters, MeetingRepository
 from formulation.domain.meetings import AlignmentMoment, Meeting
 from formulation.domain.participants import Participant
 from formulation.entrypoints.api.bodies import (
@@ -28,10 +32,12 @@ from formulation.entrypoints.api.bodies import (
     ReflectionResponse,
 )
 from formulation.entrypoints.api.callers import if_match, scope_of
+from formulation.entrypoints.api.listing import list_page
 from formulation.entrypoints.api.meeting_bodies import (
     AlignmentScoresRequest,
     FairProcessRequest,
     MeetingResponse,
+    MeetingSummaryResponse,
     RecordMeetingRequest,
 )
 from formulation.service_layer.meetings import (
@@ -109,6 +115,34 @@ async def create_meeting(
     response.headers["Location"] = f"/v1/meetings/{meeting.id}"
     set_etag(response, 1)
     return MeetingResponse.of(meeting, 1)
+
+
+@router.get("", summary="List meetings by family, formulation, team, setting and date")
+async def list_meetings(
+    request: Request,
+    caller: Principal = Depends(principal),
+    db: Database = Depends(get_db),
+    family_id: uuid.UUID | None = None,
+    formulation_id: uuid.UUID | None = None,
+    team_id: str | None = Query(None, max_length=64),
+    setting: FormulationSetting | None = None,
+    held_from: date | None = None,
+    held_to: date | None = None,
+    limit: int | None = Query(None, description="page size, 1-100 (default 20)"),
+    cursor: str | None = Query(None, max_length=512),
+) -> Page[MeetingSummaryResponse]:
+    filters = MeetingFilters(
+        family_id=family_id,
+        formulation_id=formulation_id,
+        team_id=team_id,
+        setting=setting,
+        held_from=held_from,
+        held_to=held_to,
+    )
+    items, next_page = await list_page(
+        request, caller, db, MeetingRepository, filters, limit=limit, cursor=cursor
+    )
+    return Page(items=[MeetingSummaryResponse.of(r) for r in items], next_cursor=next_page)
 
 
 @router.get(ITEM, summary="Read a meeting")

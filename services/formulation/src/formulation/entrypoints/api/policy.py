@@ -77,6 +77,7 @@ POLICY = Policy(
             objects=ObjectRule.NONE,
             summary="RES staff: only for a family allocated to their team",
         ),
+        _practice("GET", M, "list; RES staff see their team's families only"),
         _practice("GET", MI, "read a meeting"),
         _practice("POST", MI + "/participants", "add a participant"),
         _practice("DELETE", MI + "/participants/{participant_id}", "remove a participant"),
