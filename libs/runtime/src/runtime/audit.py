@@ -5,6 +5,7 @@ Entries are inserted, never updated or deleted: no code path here or in the API 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
@@ -144,6 +145,33 @@ async def record_read(
             family_id=family_id,
             person_id=person_id,
         )
+
+
+async def record_reads(
+    db: Database,
+    tables: PlatformTables,
+    request: Request,
+    principal: Principal,
+    record_type: str,
+    records: Iterable[tuple[object, object | None]],
+) -> None:
+    """One read entry per record a list returned, as (record id, family id), in one insert."""
+    rows = [
+        _entry(
+            request,
+            principal,
+            "read",
+            record_type,
+            str(record_id),
+            str(family_id) if family_id else None,
+            None,
+            200,
+        )
+        for record_id, family_id in records
+    ]
+    if rows:
+        async with db.transaction() as session:
+            await session.execute(insert(tables.audit_log), rows)
 
 
 async def query(

@@ -59,17 +59,12 @@ async def list_page(
     items, next_page = next_cursor(
         rows, page.limit, lambda r: (r.held_on.isoformat(), str(getattr(r, key))), cursor_scope
     )
-    if items:
-        async with db.transaction() as session:
-            for row in items:
-                await audit.record(
-                    session,
-                    request.app.state.tables,
-                    request,
-                    caller,
-                    "read",
-                    record_type,
-                    getattr(row, key),
-                    family_id=row.family_id,
-                )
+    await audit.record_reads(
+        db,
+        request.app.state.tables,
+        request,
+        caller,
+        record_type,
+        ((getattr(row, key), row.family_id) for row in items),
+    )
     return items, next_page

@@ -223,18 +223,14 @@ async def list_family_plans(
     items, next_page = next_cursor(
         rows, limit, lambda r: (r.plan.opened_at.isoformat(), str(r.plan.id)), scope
     )
-    async with db.transaction() as session:
-        for row in items:
-            await audit.record(
-                session,
-                request.app.state.tables,
-                request,
-                caller,
-                "read",
-                "plan",
-                row.plan.id,
-                family_id=row.plan.family_id,
-            )
+    await audit.record_reads(
+        db,
+        request.app.state.tables,
+        request,
+        caller,
+        "plan",
+        ((row.plan.id, row.plan.family_id) for row in items),
+    )
     return PlanPageResponse(
         items=[plan_summary(r.plan, r.version) for r in items], next_cursor=next_page
     )

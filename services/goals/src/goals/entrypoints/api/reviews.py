@@ -60,18 +60,14 @@ async def list_overdue(
     items, next_page = next_cursor(
         rows, limit, lambda r: (r.due_on.isoformat(), str(r.sub_goal_id)), scope
     )
-    async with db.transaction() as session:
-        for row in items:
-            await audit.record(
-                session,
-                request.app.state.tables,
-                request,
-                caller,
-                "read",
-                "sub_goal",
-                row.sub_goal_id,
-                family_id=row.family_id,
-            )
+    await audit.record_reads(
+        db,
+        request.app.state.tables,
+        request,
+        caller,
+        "sub_goal",
+        ((row.sub_goal_id, row.family_id) for row in items),
+    )
     return OverdueReviewPageResponse(
         items=[OverdueReviewResponse(**vars(row)) for row in items], next_cursor=next_page
     )

@@ -107,18 +107,4 @@ async def audit_reads(
     records: Iterable[tuple[object, object | None]],
 ) -> None:
     """One read entry per record a list returned (record id, family id), in one transaction."""
-    rows = list(records)
-    if not rows:
-        return
-    async with db.transaction() as session:
-        for record_id, family_id in rows:
-            await audit.record(
-                session,
-                request.app.state.tables,
-                request,
-                caller,
-                "read",
-                record_type,
-                record_id,
-                family_id=family_id,
-            )
+    await audit.record_reads(db, request.app.state.tables, request, caller, record_type, records)
