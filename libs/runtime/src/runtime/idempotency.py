@@ -109,16 +109,7 @@ class IdempotencyMiddleware:
                 )
                 return
             if row.status == IN_PROGRESS:
-                await _send(
-                    send,
-                    409,
-                    _problem(
-                        409,
-                        "request-in-progress",
-                        "Request in progress",
-                        "the first request with this Idempotency-Key has not finished; retry shortly",
-                    ),
-                )
+                await _in_progress(send)
                 return
             replay_headers = [(k.encode(), v.encode()) for k, v in row.response_headers]
             replay_headers.append((b"idempotent-replayed", b"true"))
@@ -142,17 +133,8 @@ class IdempotencyMiddleware:
                         created_at=utcnow(),
                     )
                 )
-        except IntegrityError:
-            await _send(
-                send,
-                409,
-                _problem(
-                    409,
-                    "request-in-progress",
-                    "Request in progress",
-                    "the first request with this Idempotency-Key has not finished; retry shortly",
-                ),
-            )
+        except IntegrityError:  # a concurrent first request holds the key
+            await _in_progress(send)
             return
 
         replayed = False
@@ -200,6 +182,19 @@ class IdempotencyMiddleware:
                             response_body=b"".join(response_body).decode("utf-8", "replace"),
                         )
                     )
+
+
+async def _in_progress(send: Send) -> None:
+    await _send(
+        send,
+        409,
+        _problem(
+            409,
+            "request-in-progress",
+            "Request in progress",
+            "the first request with this Idempotency-Key has not finished; retry shortly",
+        ),
+    )
 
 
 async def _send(send: Send, status: int, body: bytes) -> None:
