@@ -25,8 +25,12 @@ install: $(VENV)/.installed ## install the workspace and its pinned dependencies
 run: install ## start broker + four services on 127.0.0.1 (Ctrl-C stops them)
 	$(VENV)/bin/lpm run
 
+# Four workers on two cores: the integration tests mostly wait on the broker's group joins, and
+# each test has its own broker, databases and ports, so they run side by side safely.
+TEST_WORKERS ?= 4
+
 test: install ## the whole test suite (real broker, SQLite and PostgreSQL)
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install ## unit tests only
 	$(PY) -m pytest -q -m "not integration" -p no:cacheprovider
