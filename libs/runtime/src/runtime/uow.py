@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -37,7 +38,7 @@ class UnitOfWork:
         self.emitted: list[Envelope] = []
         self._pending: list[tuple[Envelope, EventPayload]] = []
         self._session: AsyncSession | None = None
-        self._cm: object | None = None
+        self._cm: AbstractAsyncContextManager[AsyncSession] | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -47,7 +48,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._cm = self.db.transaction()
-        self._session = await self._cm.__aenter__()  # type: ignore[attr-defined]
+        self._session = await self._cm.__aenter__()
         self._pending = []
         self._committed = False
         return self
@@ -59,11 +60,12 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         cm, self._cm = self._cm, None
+        assert cm is not None, "__aexit__ without __aenter__"
         if exc is None and not self._committed:
             exc = _RollBack()
             exc_type = _RollBack
         try:
-            await cm.__aexit__(exc_type, exc, tb)  # type: ignore[attr-defined]
+            await cm.__aexit__(exc_type, exc, tb)
         except _RollBack:
             pass
         finally:

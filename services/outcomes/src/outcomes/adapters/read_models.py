@@ -15,7 +15,7 @@ from typing import Any
 from contracts.outcomes.v1 import ClosureReason, ResponseKind
 from contracts.reference.goals import SubGoalEndState
 from contracts.reference.referrals import RES_TEAMS, team_for_cluster
-from sqlalchemy import Table, and_, delete, func, select
+from sqlalchemy import RowMapping, Table, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outcomes.adapters import orm
@@ -77,7 +77,7 @@ async def family_cluster(session: AsyncSession, family_id: uuid.UUID) -> str | N
     )
 
 
-async def plan_row(session: AsyncSession, plan_id: uuid.UUID) -> Mapping[str, Any] | None:
+async def plan_row(session: AsyncSession, plan_id: uuid.UUID) -> RowMapping | None:
     return (
         (await session.execute(select(orm.plans).where(orm.plans.c.plan_id == plan_id)))
         .mappings()
@@ -143,7 +143,7 @@ async def persons_are_all_adults(session: AsyncSession, person_ids: list[str] | 
     return len(kinds) == len(person_ids) and all(k == "adult" for k in kinds)
 
 
-def _sub_goal_record(row: Mapping[str, Any], score_rows: Any) -> SubGoalRecord:
+def _sub_goal_record(row: RowMapping, score_rows: Any) -> SubGoalRecord:
     ordered = sorted(score_rows, key=lambda r: (r.scored_on, r.recorded_at))
     latest = ordered[-1].score if ordered else None
     reviews = sorted({r.scored_on for r in ordered if r.kind != ENDING})
@@ -168,7 +168,7 @@ def _sub_goal_record(row: Mapping[str, Any], score_rows: Any) -> SubGoalRecord:
 async def load_records(session: AsyncSession) -> OutcomeRecords:
     """Everything the measures read, from the read models and the recorded service responses."""
 
-    async def rows(table: Table) -> list[Mapping[str, Any]]:
+    async def rows(table: Table) -> list[RowMapping]:
         return list((await session.execute(select(table))).mappings().all())
 
     contact_rows = await rows(orm.contacts)

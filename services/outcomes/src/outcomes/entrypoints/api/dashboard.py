@@ -73,7 +73,7 @@ def _table(head: list[str], rows: list[list[object]], numeric_from: int = 1) -> 
 
 def _scorecard(s: Scorecard) -> str:
     m, w, b = s.how_much, s.how_well, s.better_off
-    much = [
+    much: list[list[object]] = [
         ["Contacts received", m.contacts],
         ["Referrals", sum(m.referrals_by_source.values())],
         ["Families allocated to RES", m.families_allocated],
@@ -82,7 +82,7 @@ def _scorecard(s: Scorecard) -> str:
         ["Sub-goals set", m.sub_goals_set],
         ["Reviews recorded", m.reviews_recorded],
     ]
-    well = [
+    well: list[list[object]] = [
         ["Formulations with all 6 Ps and a walk back", _pct(w.formulations_six_ps_and_walk_back)],
         ["Sub-goals with a baseline score", _pct(w.sub_goals_with_baseline)],
         ["Reviews on time", _pct(w.reviews_on_time)],
@@ -91,7 +91,7 @@ def _scorecard(s: Scorecard) -> str:
         ["Mean days from contact to decision", w.days_contact_to_decision.mean_days or "–"],
     ]
     movement = b.goal_movement
-    better = [
+    better: list[list[object]] = [
         ["Goals improved from baseline", _pct(movement.share(GoalMovement.IMPROVED))],
         ["Plans closed", b.closures.completed],
         ["Plans closed with all goals achieved", _pct(b.all_goals_achieved)],
