@@ -11,7 +11,7 @@ from formulation.adapters import orm
 from formulation.config import Settings
 from formulation.entrypoints.api import formulations, meetings
 from formulation.entrypoints.api.policy import POLICY
-from formulation.entrypoints.consumer import referrals
+from formulation.entrypoints.consumer import goals, referrals
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
@@ -24,8 +24,8 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         tables=orm.platform,
         policy=POLICY,
         routers=[formulations.router, meetings.router],
-        handlers=referrals.HANDLERS,
-        subscriptions=[topics.REFERRALS_CONTACT, topics.REFERRALS_ALLOCATION],
+        handlers={**referrals.HANDLERS, **goals.HANDLERS},
+        subscriptions=[topics.REFERRALS_CONTACT, topics.REFERRALS_ALLOCATION, topics.GOALS_PLAN],
     )
 
 

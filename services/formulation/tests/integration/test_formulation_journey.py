@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from contracts import topics
+from contracts.envelope import Envelope
+from contracts.goals.v1 import ReturnedToFormulation
+from contracts.reference.goals import ReturnToFormulationReason
 from contracts.registry import payload_class
 from runtime.testing import eventually, headers_of, json_of, read_topic, run_service
 
@@ -420,9 +423,35 @@ async def test_a_family_formulation_from_first_draft_to_a_second_version(
         # A formulations cursor is not a meetings cursor.
         await worker.get("/v1/meetings", cursor=page1["next_cursor"], expect=400)
 
+        # Step 14: the family's plan did not progress and the goals service sends it back.
+        # Version 3 opens as a draft with every factor of version 2 carried forward; the same
+        # news delivered again opens nothing more.
+        returned = ReturnedToFormulation(
+            plan_id=uuid.uuid4(),
+            family_id=FAMILY,
+            formulation_id=uuid.UUID(v2["id"]),
+            reason=ReturnToFormulationReason.NO_PROGRESS_ON_OVERALL_GOAL,
+            returned_on=TODAY,
+            returned_at=datetime.now(UTC),
+        )
+        first = await produce(returned, envelope=Envelope.wrap(returned, source="/services/goals"))
+        await produce(returned, envelope=first)
+
+        async def third_version():  # type: ignore[no-untyped-def]
+            versions = (await worker.get(f"{f2}/history"))["versions"]
+            return versions if len(versions) == 3 else None
+
+        versions = await eventually(third_version, timeout=40)
+        v3 = versions[2]
+        assert (v3["version"], v3["status"], v3["previous_version_id"]) == (3, "draft", v2["id"])
+        v2_factors = {f["id"] for p in done2["factors"].values() for f in p}
+        assert {f["carried_from"] for p in v3["factors"].values() for f in p} == v2_factors
+        consumer = service.workers.consumer
+        await eventually(lambda: consumer.stats.duplicates >= 1, timeout=40)
+
         await eventually(lambda: _published(service), timeout=30)
 
-    formulation_events = await read_topic(broker.bootstrap, topics.FORMULATION_FORMULATION, 10)
+    formulation_events = await read_topic(broker.bootstrap, topics.FORMULATION_FORMULATION, 11)
     assert [
         (headers_of(r)["ce_type"].split(".")[2], json_of(r)["version"]) for r in formulation_events
     ] == [
@@ -436,6 +465,7 @@ async def test_a_family_formulation_from_first_draft_to_a_second_version(
         ("completed", 2),
         ("next_steps_agreed", 2),
         ("superseded", 1),
+        ("started", 3),
     ]
     meeting_events = await read_topic(broker.bootstrap, topics.FORMULATION_MEETING, 4)
     assert [headers_of(r)["ce_type"] for r in meeting_events] == [

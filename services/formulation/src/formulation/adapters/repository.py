@@ -13,13 +13,19 @@ from typing import Any, ClassVar, TypeVar
 
 from contracts.reference.formulation import FormulationSetting
 from runtime.db import utcnow
+from runtime.domain import DomainError
 from runtime.repository import SnapshotRepository
 from sqlalchemy import ColumnElement, Row, and_, false, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from formulation.adapters import orm
 from formulation.domain.access import FamilyScope
-from formulation.domain.errors import FormulationError, FormulationNotFound, MeetingNotFound
+from formulation.domain.errors import (
+    FormulationError,
+    FormulationNotFound,
+    MeetingNotFound,
+    ReformulationInDraft,
+)
 from formulation.domain.formulation import Formulation, FormulationStatus
 from formulation.domain.meetings import Meeting
 
@@ -143,6 +149,10 @@ class FormulationRepository(_FamilyScoped[Formulation]):
             "completed_at": f.completed_at,
             "updated_at": utcnow(),
         }
+
+    def _duplicate(self, f: Formulation) -> DomainError:
+        # The unique (lineage, version): another request re-formulated the same version first.
+        return ReformulationInDraft(detail="another re-formulation was just started")
 
     async def exists(self, formulation_id: uuid.UUID) -> bool:
         c = self.table.c

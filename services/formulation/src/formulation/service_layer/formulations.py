@@ -11,13 +11,17 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from contracts.reference.formulation import FormulationSetting, ParticipantRole, SubjectKind
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from formulation.adapters.repository import FamilyAllocations, FormulationRepository
 from formulation.domain.access import FamilyScope, formulating_team
 from formulation.domain.errors import ReformulationInDraft
-from formulation.domain.formulation import CompletionCheck, Formulation, Subject
+from formulation.domain.formulation import (
+    CompletionCheck,
+    Formulation,
+    FormulationStatus,
+    Subject,
+)
 from formulation.domain.versions import VersionDiff, complete_version, diff_versions
 from formulation.service_layer.unit_of_work import (
     Changed,
@@ -33,6 +37,10 @@ T = TypeVar("T")
 # A referral-stage formulation's id follows from the referrals service's request id, so the
 # same request, however often it arrives, opens one formulation.
 _REQUESTED = uuid.UUID("6f1c9a52-8d0e-4c4b-9a51-2b7e6c3f0a11")
+
+
+# The draft reopened for a returned plan follows from the plan and the formulation it came from.
+_RETURNED = uuid.UUID("0b8f3c1e-5a7d-4e29-8c61-93d2f4a7b510")
 
 
 def requested_formulation_id(formulation_request_id: uuid.UUID) -> uuid.UUID:
@@ -194,11 +202,45 @@ async def reformulate(
         carry_forward=cmd.carry_forward,
         team_id=await _team(work.session, scope, previous.subject.family_id, cmd.team_id),
     )
-    try:
-        await repo.add(formulation)
-    except IntegrityError:
-        # Another request re-formulated the same version a moment ago.
-        raise ReformulationInDraft(detail="another re-formulation was just started") from None
+    await repo.add(formulation)  # a racing re-formulation of the same version: 409
+    work.collect(formulation)
+    return formulation
+
+
+@dataclass(frozen=True)
+class PlanReturned:
+    """A family's plan did not progress and came back to its formulation (step 14)."""
+
+    plan_id: uuid.UUID
+    formulation_id: uuid.UUID
+    returned_on: date
+
+
+async def reopen_for_returned_plan(
+    cmd: PlanReturned, work: Work, now: datetime
+) -> Formulation | None:
+    """Start the next version of the plan's formulation as a draft, every factor carried forward,
+    so the practitioner re-formulates from where the family was (step 14) and drops what no longer
+    holds. None when there is nothing to reopen: the formulation is unknown here, not completed,
+    or a newer version already exists (someone is re-formulating, or this is a redelivery).
+    """
+    repo = FormulationRepository(work.session)
+    everyone = FamilyScope.everyone()
+    previous = await repo.get(cmd.formulation_id)
+    if previous is None or previous.status is not FormulationStatus.COMPLETED:
+        return None
+    if any(f.version > previous.version for f in await repo.lineage(previous.lineage_id, everyone)):
+        return None
+    formulation = Formulation.reformulate(
+        previous,
+        formulation_id=uuid.uuid5(_RETURNED, f"{cmd.plan_id}/{cmd.formulation_id}"),
+        setting=previous.setting,
+        held_on=cmd.returned_on,
+        facilitator_id=previous.facilitator_id,
+        now=now,
+        carry_forward=[f.id for f in previous.all_factors()],
+    )
+    await repo.add(formulation)
     work.collect(formulation)
     return formulation
 
