@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,6 +115,12 @@ class Workers:
         self._tasks.append(asyncio.create_task(self.relay.run()))
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self._consume()))
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run more background work beside the relay and the consumer; stopped with them."""
+        task = asyncio.create_task(work)
+        self._tasks.append(task)
+        return task
 
     async def stop(self) -> None:
         for task in self._tasks:

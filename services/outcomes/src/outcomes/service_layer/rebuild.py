@@ -124,9 +124,8 @@ class Rebuilder:
             source=self.definition.source,
         )
         self.current = RebuildStatus(group_id, RUNNING, requested_by, now, None, target, 0, 0)
-        self._task = asyncio.create_task(self._run(self.consumer))
-        # The workers' shutdown cancels their tasks: the rebuild stops with them.
-        self.state.workers._tasks.append(self._task)
+        # A worker task: the service's shutdown stops the rebuild with the relay and consumer.
+        self._task = self.state.workers.spawn(self._run(self.consumer))
         return self.current
 
     async def _run(self, consumer: EventConsumer) -> None:
