@@ -106,9 +106,11 @@ def test_if_match_must_name_the_current_version():
     with pytest.raises(ProblemError) as stale:
         require_if_match(_request('"2"'), 3)
     assert stale.value.status == 412
+    assert [e.field for e in stale.value.errors] == ["If-Match"]
     with pytest.raises(ProblemError) as missing:
         require_if_match(_request(None), 3)
     assert missing.value.status == 428
+    assert [e.field for e in missing.value.errors] == ["If-Match"]
 
 
 def test_a_policy_refuses_a_role_it_does_not_name_and_partners_need_a_scope():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
+from runtime.domain import FieldError
 from runtime.errors import ProblemError
 
 
@@ -19,12 +20,17 @@ def require_if_match(request: Request, current_version: int) -> None:
     """Refuse a write unless it is based on the current version of the record."""
     header = request.headers.get("if-match")
     if not header:
-        raise ProblemError(428, "send If-Match with the ETag you last read")
+        raise ProblemError(
+            428,
+            "send If-Match with the ETag you last read",
+            errors=[FieldError("If-Match", "required on every update: the ETag you last read")],
+        )
     candidates = {c.strip().removeprefix("W/") for c in header.split(",")}
     if "*" in candidates or etag(current_version) in candidates:
         return
     raise ProblemError(
         412,
         f"the record is at version {current_version}; re-read it and apply your change again",
+        errors=[FieldError("If-Match", f"{header[:80]} is not the current ETag")],
         extra={"current_etag": etag(current_version)},
     )
