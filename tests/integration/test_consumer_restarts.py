@@ -156,3 +156,59 @@ async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_f
         assert clash not in applied  # its transaction rolled back each time
         [dead] = await read_topic(broker.bootstrap, dead_letter_topic(topics.REFERRALS_CONTACT), 1)
         assert "IntegrityError" in headers_of(dead)["dlq_reason"]
+
+
+async def test_a_delivery_that_loses_a_race_with_its_twin_counts_as_a_duplicate(issuer):
+    """Two consumers may hold one record for a moment during a rebalance: the one that loses
+    the race sees its write refused, finds the event processed, and does not dead-letter it."""
+    from runtime.consumer import EventConsumer, HandlerContext
+    from runtime.domain import Conflict
+    from runtime.testing import postgres_available, postgres_database
+    from sqlalchemy import insert
+
+    if not postgres_available():
+        pytest.skip("needs PostgreSQL: the twin commits from a second connection")
+    async with postgres_database("race") as url:
+        async with run_service("outcomes", url, "127.0.0.1:1", issuer, run_workers=False) as svc:
+            inbox = svc.app.state.tables.processed_messages
+            group = "race-group"
+            env = Envelope.wrap(
+                ContactOpened(
+                    contact_id=uuid.uuid4(), source="school", opened_at=datetime.now(UTC)
+                ),
+                source="/services/referrals",
+            )
+
+            async def twin_wins(ctx: HandlerContext, payload: ContactOpened) -> None:
+                # The twin delivery commits the same event first, on its own connection ...
+                async with svc.db.transaction() as other:
+                    await other.execute(
+                        insert(inbox).values(
+                            handler=group,
+                            event_id=env.id,
+                            event_type=env.type,
+                            processed_at=datetime.now(UTC),
+                        )
+                    )
+                # ... so this one's write clashes with what the twin stored.
+                raise Conflict(detail="recorded by another request")
+
+            consumer = EventConsumer(
+                svc.db,
+                svc.app.state.tables,
+                svc.app.state.settings.platform,
+                group,
+                [topics.REFERRALS_CONTACT],
+                {ContactOpened.event_type: twin_wins},
+                "/tests",
+            )
+            payload = ContactOpened.model_validate(env.data)
+            assert await consumer.apply(env, twin_wins, payload) is False
+            # Without a twin the same refusal is the event's own: it is raised, to dead-letter.
+            other = Envelope.wrap(payload, source="/services/referrals")
+
+            async def refused(ctx: HandlerContext, payload: ContactOpened) -> None:
+                raise Conflict(detail="a rule the event breaks")
+
+            with pytest.raises(Conflict):
+                await consumer.apply(other, refused, payload)

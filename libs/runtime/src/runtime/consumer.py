@@ -273,9 +273,11 @@ class EventConsumer:
                 )
                 for env, emitted in ctx.emitted:
                     await enqueue(session, self.tables, env, emitted)
-        except IntegrityError:
-            # Another delivery of the same event committed first, or the handler broke a
-            # constraint: only the former is a duplicate.
+        except (IntegrityError, DomainError):
+            # Another delivery of the same event committed first (a rebalance can hand one
+            # record to two consumers for a moment; a repository turns the clash into a
+            # Conflict), or the handler broke a constraint or a rule: only the former is a
+            # duplicate.
             if await self._seen(envelope):
                 return False
             raise
