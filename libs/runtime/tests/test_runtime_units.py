@@ -158,3 +158,27 @@ def test_an_aggregate_survives_a_snapshot_round_trip_without_its_pending_events(
     back = from_snapshot(Tree, data)
     assert back.leaves == tree.leaves and back.at == tree.at and back.tags == tree.tags
     assert back.events == []
+
+
+async def test_a_relay_cancelled_as_new_rows_are_signalled_still_stops():
+    """The shutdown race: the outbox signal and the cancellation land together."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from runtime.outbox import OutboxRelay
+    from runtime.settings import PlatformSettings
+
+    db = SimpleNamespace(outbox_signal=asyncio.Event())
+    relay = OutboxRelay(db, None, PlatformSettings(), "test-relay", poll_seconds=5)  # type: ignore[arg-type]
+
+    async def nothing_pending() -> int:
+        return 0
+
+    relay.publish_pending = nothing_pending  # type: ignore[method-assign]
+    for _ in range(20):
+        task = asyncio.create_task(relay.run())
+        await asyncio.sleep(0.01)  # waiting on the signal
+        db.outbox_signal.set()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2)
+        assert task in done and task.cancelled()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -122,12 +121,17 @@ class Workers:
         self._tasks.append(task)
         return task
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 15.0) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # Bounded: a task that ignores its cancellation must not hold the shutdown forever.
+            done, stuck = await asyncio.wait(self._tasks, timeout=grace_seconds)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("%s: %s ended with %r", self.definition.name, task, task.exception())
+            for task in stuck:
+                log.error("%s: %s did not stop when cancelled", self.definition.name, task)
         self._tasks.clear()
         await self.relay.close()
 

@@ -9,6 +9,7 @@ waits for it. Published rows stay: the table is the service's ordered event log 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,10 +127,11 @@ class OutboxRelay:
                 continue
             if published == 0:
                 self.db.outbox_signal.clear()
-                try:
-                    await asyncio.wait_for(self.db.outbox_signal.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that lands as the signal is set, and the relay would then never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self.db.outbox_signal.wait()
 
     async def close(self) -> None:
         await self._drop_producer()
