@@ -46,6 +46,44 @@ async def publish(bootstrap: str, payload: EventPayload, source: str) -> None:
         await producer.stop()
 
 
+def completed(
+    family_id: uuid.UUID,
+    formulation_id: uuid.UUID,
+    *,
+    lineage_id: uuid.UUID | None = None,
+    version: int = 1,
+) -> FormulationCompleted:
+    """The formulation service's news that a version of the family's formulation is complete."""
+    now = datetime.now(UTC)
+    return FormulationCompleted(
+        formulation_id=formulation_id,
+        lineage_id=lineage_id or formulation_id,
+        version=version,
+        family_id=family_id,
+        subject_kind="family",
+        subject_id=family_id,
+        setting="with_family",
+        held_on=now.date(),
+        completed_at=now,
+        all_six_ps_considered=True,
+        minimum_participants_present=True,
+        walk_back_passed=True,
+        walk_back_overridden=False,
+        factor_counts=FactorCounts(
+            presenting=2,
+            predisposing=1,
+            precipitating=1,
+            perpetuating=2,
+            protective=2,
+            predicting=1,
+        ),
+        main_driver_count=1,
+        priority_count=1,
+        next_step_count=3,
+        participant_roles=[RoleCount(role="parent_carer", count=1)],
+    )
+
+
 async def allocate_and_formulate(bootstrap: str, goals: Any, family_id: uuid.UUID) -> uuid.UUID:
     """The family is allocated to TEAM and a formulation of it completed; returns its id."""
     now = datetime.now(UTC)
@@ -67,37 +105,7 @@ async def allocate_and_formulate(bootstrap: str, goals: Any, family_id: uuid.UUI
         ),
         "/services/referrals",
     )
-    await publish(
-        bootstrap,
-        FormulationCompleted(
-            formulation_id=formulation_id,
-            lineage_id=formulation_id,
-            version=1,
-            family_id=family_id,
-            subject_kind="family",
-            subject_id=family_id,
-            setting="with_family",
-            held_on=now.date(),
-            completed_at=now,
-            all_six_ps_considered=True,
-            minimum_participants_present=True,
-            walk_back_passed=True,
-            walk_back_overridden=False,
-            factor_counts=FactorCounts(
-                presenting=2,
-                predisposing=1,
-                precipitating=1,
-                perpetuating=2,
-                protective=2,
-                predicting=1,
-            ),
-            main_driver_count=1,
-            priority_count=1,
-            next_step_count=3,
-            participant_roles=[RoleCount(role="parent_carer", count=1)],
-        ),
-        "/services/formulation",
-    )
+    await publish(bootstrap, completed(family_id, formulation_id), "/services/formulation")
     await eventually(lambda: consumer.stats.applied >= applied_before + 2, timeout=40)
     return formulation_id
 
@@ -677,3 +685,38 @@ async def test_bad_input_gets_a_problem_naming_the_field_and_changes_nothing(
         r = await client.get(a, headers=practitioner)
         assert r.headers["ETag"] == plan.etag
         assert [len(sg["scores"]) for sg in r.json()["sub_goals"]] == [0, 0, 0]
+
+
+async def test_a_plan_opens_from_the_current_version_of_the_formulation(broker, databases, issuer):
+    practitioner = issuer.headers("res_practitioner", team=TEAM)
+    async with run_service(
+        "goals", await databases.new("goals"), broker.bootstrap, issuer
+    ) as goals:
+        family = uuid.uuid4()
+        first = await allocate_and_formulate(broker.bootstrap, goals, family)
+        # The family's formulation is rethought (step 14) and version 2 completed.
+        second = uuid.uuid4()
+        consumer = goals.workers.consumer
+        applied_before = consumer.stats.applied
+        await publish(
+            broker.bootstrap,
+            completed(family, second, lineage_id=first, version=2),
+            "/services/formulation",
+        )
+        await eventually(lambda: consumer.stats.applied > applied_before, timeout=40)
+
+        def opening(formulation_id: uuid.UUID) -> dict[str, str]:
+            return {
+                "family_id": str(family),
+                "formulation_id": str(formulation_id),
+                "overall_goal": "Safe and settled at home",
+            }
+
+        r = await goals.client.post("/v1/plans", headers=practitioner, json=opening(first))
+        assert r.status_code == 409, r.text
+        problem = r.json()
+        assert problem["type"] == "/problems/formulation-superseded"
+        assert problem["current_formulation_id"] == str(second)
+        assert await _stored(goals) == (0, 0, 0, 0)
+        r = await goals.client.post("/v1/plans", headers=practitioner, json=opening(second))
+        assert r.status_code == 201, r.text

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from goals.domain.access import Visibility
 from goals.domain.closure import ClosingReview, Support, SustainabilityPlan
-from goals.domain.errors import FormulationNotCompleted, PlanAlreadyOpen
+from goals.domain.errors import FormulationNotCompleted, FormulationSuperseded, PlanAlreadyOpen
 from goals.domain.opening import (
     CompletedFormulation,
     ensure_formulation_is_completed_for_family,
@@ -39,6 +39,18 @@ def test_a_completed_formulation_of_the_family_opens_a_plan() -> None:
     family_id = uuid.uuid4()
     formulation = CompletedFormulation(uuid.uuid4(), family_id=family_id)
     ensure_formulation_is_completed_for_family(formulation, formulation.formulation_id, family_id)
+
+
+def test_a_plan_is_not_opened_from_a_version_formulated_again_since() -> None:
+    family_id, newer = uuid.uuid4(), uuid.uuid4()
+    formulation = CompletedFormulation(uuid.uuid4(), family_id=family_id, superseded_by=newer)
+    with pytest.raises(FormulationSuperseded) as refused:
+        ensure_formulation_is_completed_for_family(
+            formulation, formulation.formulation_id, family_id
+        )
+    assert refused.value.status == 409
+    assert refused.value.errors[0].field == "formulation_id"
+    assert refused.value.extra == {"current_formulation_id": str(newer)}
 
 
 def test_a_family_has_one_open_plan_at_a_time() -> None:

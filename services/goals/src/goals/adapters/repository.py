@@ -151,14 +151,23 @@ class CompletedFormulations:
         self.session = session
 
     async def get(self, formulation_id: uuid.UUID) -> CompletedFormulation | None:
+        f = orm.formulations.c
         row = (
             await self.session.execute(
-                select(orm.formulations.c.family_id).where(
-                    orm.formulations.c.formulation_id == formulation_id
+                select(f.family_id, f.lineage_id, f.version).where(
+                    f.formulation_id == formulation_id
                 )
             )
         ).first()
-        return None if row is None else CompletedFormulation(formulation_id, row.family_id)
+        if row is None:
+            return None
+        newest = await self.session.scalar(
+            select(f.formulation_id)
+            .where(f.lineage_id == row.lineage_id, f.version > row.version)
+            .order_by(f.version.desc())
+            .limit(1)
+        )
+        return CompletedFormulation(formulation_id, row.family_id, superseded_by=newest)
 
     async def add(
         self,

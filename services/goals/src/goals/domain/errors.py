@@ -12,6 +12,7 @@ __all__ = [
     "FeedbackBeforeClosure",
     "FieldError",
     "FormulationNotCompleted",
+    "FormulationSuperseded",
     "GoalLimitReached",
     "GoalsError",
     "IncompleteSustainabilityPlan",
@@ -97,6 +98,12 @@ class FormulationNotCompleted(GoalsError):
     code = "formulation-not-completed"
     status = 409
     title = "A plan is opened only from a completed formulation of the same family"
+
+
+class FormulationSuperseded(GoalsError):
+    code = "formulation-superseded"
+    status = 409
+    title = "A plan is opened from the current version of a formulation"
 
 
 class PlanAlreadyOpen(GoalsError):

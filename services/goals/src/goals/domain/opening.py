@@ -1,4 +1,5 @@
-"""Where a plan may start: from a completed formulation of the same family, one open plan at a time."""
+"""Where a plan may start: from the current completed formulation of the same family, one open
+plan at a time."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from goals.domain.errors import FieldError, FormulationNotCompleted, PlanAlreadyOpen
+from goals.domain.errors import (
+    FieldError,
+    FormulationNotCompleted,
+    FormulationSuperseded,
+    PlanAlreadyOpen,
+)
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,8 @@ class CompletedFormulation:
 
     formulation_id: uuid.UUID
     family_id: uuid.UUID | None
+    # The newest completed version of the same formulation, when this one has been rethought.
+    superseded_by: uuid.UUID | None = None
 
 
 def ensure_formulation_is_completed_for_family(
@@ -33,6 +41,15 @@ def ensure_formulation_is_completed_for_family(
         raise FormulationNotCompleted(
             detail=f"formulation {formulation_id} is not a formulation of family {family_id}",
             errors=[FieldError("formulation_id", "not a formulation of this family")],
+        )
+    if formulation.superseded_by is not None:
+        raise FormulationSuperseded(
+            detail=(
+                f"formulation {formulation_id} was formulated again; open the plan from "
+                f"version {formulation.superseded_by}"
+            ),
+            errors=[FieldError("formulation_id", "superseded by a newer completed version")],
+            extra={"current_formulation_id": str(formulation.superseded_by)},
         )
 
 
