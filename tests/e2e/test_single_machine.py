@@ -71,3 +71,25 @@ def test_lpm_run_starts_everything_and_a_sigterm_stops_everything(tmp_path: Path
         code = proc.wait(60)
     assert code == 0, log.read_text()
     assert [p for p in ports.values() if _listening(p)] == []
+
+
+def test_a_broker_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    """A killed `lpm run` (or test run) leaves no broker behind holding its port."""
+    port = free_port()
+    starter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from runtime.broker import EmbeddedBroker; "
+            f"EmbeddedBroker({port}).start(); print('up', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert starter.stdout is not None and starter.stdout.readline().strip() == b"up"
+    assert _listening(port)
+    starter.kill()  # SIGKILL: no chance to stop the broker itself
+    starter.wait(10)
+    deadline = time.monotonic() + 10
+    while _listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _listening(port)

@@ -7,13 +7,17 @@ which is why services create their topics at start and keep the outbox as durabl
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from importlib.resources import files
 from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
 
 
 def tansu_binary() -> Path:
@@ -21,6 +25,13 @@ def tansu_binary() -> Path:
     if not os.access(path, os.X_OK):
         path.chmod(0o755)
     return path
+
+
+def die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent goes, so a killed `lpm run` or test
+    run never leaves a broker holding its port (Linux; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -41,7 +52,7 @@ class EmbeddedBroker:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 15.0) -> None:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
@@ -58,16 +69,26 @@ class EmbeddedBroker:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
+        return self.process
+
+    def _listening(self, process: subprocess.Popen[bytes]) -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"embedded broker exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 15.0) -> None:
+        process = self._spawn()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"embedded broker exited with {self.process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
+            if self._listening(process):
+                return
+            time.sleep(0.05)
         raise TimeoutError(f"embedded broker not listening on {self.port} after {timeout}s")
 
     def stop(self) -> None:
@@ -80,8 +101,16 @@ class EmbeddedBroker:
             self.process.kill()
             self.process.wait(5)
 
-    async def astart(self) -> None:
-        await asyncio.to_thread(self.start)
+    async def astart(self, timeout: float = 15.0) -> None:
+        # Spawned from this thread, not a worker thread: the child dies with the thread that
+        # started it (PR_SET_PDEATHSIG), and the loop's thread lives as long as the tests.
+        process = self._spawn()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(self._listening, process):
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"embedded broker not listening on {self.port} after {timeout}s")
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)

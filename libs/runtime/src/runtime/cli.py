@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from runtime.broker import EmbeddedBroker
+from runtime.broker import EmbeddedBroker, die_with_parent
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
 from runtime.services import SERVICES
@@ -135,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    preexec_fn=die_with_parent,
                 )
             )
         _wait_ready(urls, procs, timeout=args.ready_timeout, should_stop=lambda: stopping)
