@@ -18,27 +18,36 @@ from runtime.tables import PlatformTables
 from runtime.telemetry import current_trace_id
 
 
-def _entry(
-    request: Request,
-    principal: Principal,
-    action: str,
-    record_type: str,
-    record_id: str,
-    family_id: str | None,
-    person_id: str | None,
-    status: int,
+def _what(
+    action: str, record_type: str, record_id: object, family_id: object, person_id: object
 ) -> dict[str, Any]:
+    """The part of an entry that says what was done to which record, whoever did it."""
     return {
         "at": utcnow(),
-        "subject": principal.subject,
-        "role": str(principal.role),
-        "agency_id": principal.agency_id,
-        "team_id": principal.team_id,
         "action": action,
         "record_type": record_type,
         "record_id": str(record_id),
         "family_id": str(family_id) if family_id else None,
         "person_id": str(person_id) if person_id else None,
+    }
+
+
+def _entry(
+    request: Request,
+    principal: Principal,
+    action: str,
+    record_type: str,
+    record_id: object,
+    family_id: object,
+    person_id: object,
+    status: int,
+) -> dict[str, Any]:
+    return {
+        **_what(action, record_type, record_id, family_id, person_id),
+        "subject": principal.subject,
+        "role": str(principal.role),
+        "agency_id": principal.agency_id,
+        "team_id": principal.team_id,
         "method": request.method,
         "path": request.url.path[:512],
         "status": status,
@@ -65,16 +74,7 @@ async def record(
     """Append an entry inside the caller's transaction (writes: with the change itself)."""
     await session.execute(
         insert(tables.audit_log).values(
-            _entry(
-                request,
-                principal,
-                action,
-                record_type,
-                str(record_id),
-                str(family_id) if family_id else None,
-                str(person_id) if person_id else None,
-                status,
-            )
+            _entry(request, principal, action, record_type, record_id, family_id, person_id, status)
         )
     )
 
@@ -101,16 +101,11 @@ async def record_event(
     trace_id = traceparent.split("-")[1] if traceparent and traceparent.count("-") == 3 else None
     await session.execute(
         insert(tables.audit_log).values(
-            at=utcnow(),
+            **_what(action, record_type, record_id, family_id, person_id),
             subject=service[:128],
             role="service",
             agency_id=None,
             team_id=None,
-            action=action,
-            record_type=record_type,
-            record_id=str(record_id),
-            family_id=str(family_id) if family_id else None,
-            person_id=str(person_id) if person_id else None,
             method="EVENT",
             path=event_type[:512],
             status=200,
@@ -157,16 +152,7 @@ async def record_reads(
 ) -> None:
     """One read entry per record a list returned, as (record id, family id), in one insert."""
     rows = [
-        _entry(
-            request,
-            principal,
-            "read",
-            record_type,
-            str(record_id),
-            str(family_id) if family_id else None,
-            None,
-            200,
-        )
+        _entry(request, principal, "read", record_type, record_id, family_id, None, 200)
         for record_id, family_id in records
     ]
     if rows:
