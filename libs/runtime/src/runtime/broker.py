@@ -83,7 +83,9 @@ class EmbeddedBroker:
             return False
 
     def start(self, timeout: float = 15.0) -> None:
-        process = self._spawn()
+        self._wait_listening(self._spawn(), timeout)
+
+    def _wait_listening(self, process: subprocess.Popen[bytes], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._listening(process):
@@ -104,13 +106,7 @@ class EmbeddedBroker:
     async def astart(self, timeout: float = 15.0) -> None:
         # Spawned from this thread, not a worker thread: the child dies with the thread that
         # started it (PR_SET_PDEATHSIG), and the loop's thread lives as long as the tests.
-        process = self._spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if await asyncio.to_thread(self._listening, process):
-                return
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"embedded broker not listening on {self.port} after {timeout}s")
+        await asyncio.to_thread(self._wait_listening, self._spawn(), timeout)
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)
