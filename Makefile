@@ -29,8 +29,11 @@ run: install ## start broker + four services on 127.0.0.1 (Ctrl-C stops them)
 # each test has its own broker, databases and ports, so they run side by side safely.
 TEST_WORKERS ?= 4
 
+# PostgreSQL: the server at LPM_TEST_POSTGRES_URL, else 127.0.0.1:5432, else a throwaway cluster
+# started from the installed server binaries for this run and removed after it.
 test: install ## the whole test suite (real broker, SQLite and PostgreSQL)
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m runtime.pgserver run -- \
+		$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install ## unit tests only
 	$(PY) -m pytest -q -m "not integration" -p no:cacheprovider
@@ -59,4 +62,4 @@ check-deploy: install ## validate docker-compose.yml and deploy/k8s offline
 	$(PY) -m pytest -q tests/deploy -p no:cacheprovider
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf $${LPM_DATA_DIR:-var} .pytest_cache

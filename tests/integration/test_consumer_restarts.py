@@ -163,11 +163,10 @@ async def test_a_delivery_that_loses_a_race_with_its_twin_counts_as_a_duplicate(
     the race sees its write refused, finds the event processed, and does not dead-letter it."""
     from runtime.consumer import EventConsumer, HandlerContext
     from runtime.domain import Conflict
-    from runtime.testing import postgres_available, postgres_database
+    from runtime.testing import postgres_database, require_postgres
     from sqlalchemy import insert
 
-    if not postgres_available():
-        pytest.skip("needs PostgreSQL: the twin commits from a second connection")
+    require_postgres()  # the twin commits from a second connection
     async with postgres_database("race") as url:
         async with run_service("outcomes", url, "127.0.0.1:1", issuer, run_workers=False) as svc:
             inbox = svc.app.state.tables.processed_messages

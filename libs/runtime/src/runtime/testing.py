@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -27,9 +28,16 @@ from runtime.migrations import upgrade
 from runtime.services import SERVICES
 from runtime.settings import PlatformSettings
 
-PG_HOST = os.environ.get("LPM_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("LPM_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("LPM_TEST_PG_USER", "postgres")
+# The PostgreSQL server of the tests: `make test` names it (see runtime.pgserver), else the
+# default local one. With LPM_REQUIRE_POSTGRES=1 (CI) a missing server fails the run, never skips.
+_PG = urlsplit(
+    os.environ.get("LPM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+)
+PG_HOST = _PG.hostname or "127.0.0.1"
+PG_PORT = _PG.port or 5432
+PG_USER = _PG.username or "postgres"
+PG_PASSWORD = _PG.password
+REQUIRE_POSTGRES = os.environ.get("LPM_REQUIRE_POSTGRES", "") not in ("", "0", "false")
 TEST_ISSUER = "http://127.0.0.1/lpm-test-issuer"
 TEST_AUDIENCE = "lpm-platform"
 TEST_PSEUDONYM_SECRET = "test-pseudonym-secret-0123456789abcdef"
@@ -41,6 +49,29 @@ def postgres_available() -> bool:
             return True
     except OSError:
         return False
+
+
+def require_postgres() -> None:
+    """Skip a PostgreSQL case when no server answers, or fail it where one is required (CI)."""
+    if postgres_available():
+        return
+    message = f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}"
+    if REQUIRE_POSTGRES:
+        pytest.fail(message + " and LPM_REQUIRE_POSTGRES is set", pytrace=False)
+    pytest.skip(message)
+
+
+def postgres_url(name: str, driver: str = "postgresql+asyncpg") -> str:
+    auth = PG_USER if PG_PASSWORD is None else f"{PG_USER}:{PG_PASSWORD}"
+    return f"{driver}://{auth}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+async def _admin_connection() -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD, database="postgres"
+    )
 
 
 # -- identity ----------------------------------------------------------------------------------
@@ -109,18 +140,16 @@ async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
 
 @asynccontextmanager
 async def postgres_database(prefix: str) -> AsyncIterator[str]:
-    import asyncpg
-
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    conn = await _admin_connection()
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
     try:
-        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+        yield postgres_url(name)
     finally:
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+        conn = await _admin_connection()
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -153,8 +182,8 @@ async def databases(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[DatabaseFactory]:
     """Runs the test once on SQLite and once on PostgreSQL."""
-    if request.param == "postgresql" and not postgres_available():
-        pytest.skip(f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
+    if request.param == "postgresql":
+        require_postgres()
     factory = DatabaseFactory(request.param, tmp_path)
     try:
         yield factory
