@@ -98,15 +98,26 @@ class Envelope(BaseModel):
         return json.dumps(self.data, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
-    def from_kafka(cls, headers: list[tuple[str, bytes]] | None, value: bytes | None) -> Envelope:
+    def from_kafka(
+        cls, headers: list[tuple[str, bytes | None]] | None, value: bytes | None
+    ) -> Envelope:
         """Rebuild an envelope from a Kafka record; raises ValueError on anything malformed."""
         attrs: dict[str, Any] = {}
         for key, raw in headers or []:
             if key.startswith(_HEADER_PREFIX):
-                attrs[key[len(_HEADER_PREFIX) :]] = raw.decode()
+                if raw is None:
+                    raise ValueError(f"header {key} has no value")
+                try:
+                    attrs[key[len(_HEADER_PREFIX) :]] = raw.decode()
+                except UnicodeDecodeError:
+                    raise ValueError(f"header {key} is not valid UTF-8") from None
         if value is None:
             raise ValueError("record has no body")
-        data = json.loads(value)
+        try:
+            text = value.decode()
+        except UnicodeDecodeError:
+            raise ValueError("record body is not valid UTF-8") from None
+        data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("record body is not a JSON object")
         return cls.model_validate({**attrs, "data": data})

@@ -37,6 +37,11 @@ def payload_class(event_type: str) -> type[EventPayload]:
         raise LookupError(f"unknown event type {event_type!r}") from None
 
 
+def is_known(event_type: str) -> bool:
+    _load_all()
+    return event_type in _EVENTS
+
+
 def all_events() -> Iterator[type[EventPayload]]:
     _load_all()
     yield from sorted(_EVENTS.values(), key=lambda c: c.event_type)

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from contracts.envelope import Envelope, EventPayload
-from contracts.registry import parse_payload
+from contracts.registry import is_known, parse_payload
 from contracts.topics import dead_letter_topic
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
@@ -188,6 +188,11 @@ class EventConsumer:
             return
         handler = self.handlers.get(envelope.type)
         if handler is None:
+            # A contracted type this service does not need is skipped; a type no contract
+            # defines is a producer's mistake someone must see.
+            if not is_known(envelope.type):
+                await self._dead_letter(record, f"unknown event type {envelope.type!r}")
+                return
             self.stats.ignored += 1
             return
         try:
@@ -297,7 +302,8 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
         headers = [
-            *list(record.headers or []),
+            # A null header value cannot be produced again: it travels as empty bytes.
+            *[(k, b"" if v is None else v) for k, v in record.headers or []],
             ("dlq_reason", reason[:4000].encode()),
             ("dlq_original_topic", record.topic.encode()),
             ("dlq_original_partition", str(record.partition).encode()),

@@ -80,3 +80,62 @@ async def test_a_poison_message_is_dead_lettered_and_later_events_still_apply(
     assert h["ce_id"] == str(poison.id)
     assert "invalid referrals.contact.opened.v1 payload" in h["dlq_reason"]
     assert h["dlq_original_topic"] == topics.REFERRALS_CONTACT
+
+
+async def send_raw(
+    bootstrap: str, value: bytes | None, headers: list[tuple[str, bytes | None]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topics.REFERRALS_CONTACT, value=value, key=b"poison", headers=headers
+        )
+    finally:
+        await producer.stop()
+
+
+def with_header(
+    envelope: Envelope, name: str, value: bytes | None
+) -> list[tuple[str, bytes | None]]:
+    return [(k, value if k == name else v) for k, v in envelope.kafka_headers()]
+
+
+async def test_malformed_headers_and_bodies_are_dead_lettered_and_the_next_event_applies(
+    broker, databases, issuer
+):
+    """A record the consumer cannot read must never stall its partition: a null header value,
+    invalid UTF-8 in the body or in ce_type, and a type no contract defines each go to the
+    dead-letter topic with a reason, and the good event behind them is applied."""
+    url = await databases.new("outcomes")
+    analyst = issuer.headers("bi_analyst")
+    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+        base = contact_opened()
+        poisons = {
+            "null header": (base.kafka_value(), with_header(base, "ce_source", None)),
+            "utf-8 body": (b'{"contact_id": "\xff\xfe"}', list(base.kafka_headers())),
+            "utf-8 type": (base.kafka_value(), with_header(base, "ce_type", b"\xffreferrals")),
+            "unknown type": (
+                base.kafka_value(),
+                with_header(base, "ce_type", b"referrals.contact.invented.v1"),
+            ),
+        }
+        for value, headers in poisons.values():
+            await send_raw(broker.bootstrap, value, headers)
+        # The same key: the good event sits behind the poisons on their partition.
+        good = contact_opened()
+        await send_raw(broker.bootstrap, good.kafka_value(), list(good.kafka_headers()))
+        consumer = outcomes.workers.consumer
+        await eventually(lambda: consumer.stats.applied >= 1, timeout=20)
+        assert await contact_total(outcomes.client, analyst) == 1
+        assert consumer.stats.dead_lettered == len(poisons)
+
+    dead = await read_topic(
+        broker.bootstrap, topics.dead_letter_topic(topics.REFERRALS_CONTACT), len(poisons)
+    )
+    reasons = [dict(d.headers)["dlq_reason"].decode() for d in dead]
+    assert len(reasons) == len(poisons)
+    assert "ce_source" in reasons[0]
+    assert "UTF-8" in reasons[1]
+    assert "ce_type" in reasons[2]
+    assert "unknown event type" in reasons[3]
