@@ -307,3 +307,46 @@ async def test_unit_costs_show_their_derivations(databases, issuer):
             edition["care_episode"]["derivation"] == "1,065 a week x 52 weeks x 2.9 years = 160,602"
         )
         assert Decimal(edition["contact"]["unit_cost"]) == Decimal("41.5")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            _response("dob-after", "2018-03-01", child_date_of_birth="2018-04-01"),
+            "child_date_of_birth",
+        ),
+        (
+            _response("dob-future", "2018-03-01", child_date_of_birth="2999-01-01"),
+            "child_date_of_birth",
+        ),
+        (
+            _response("dob-1800", "2018-03-01", child_date_of_birth="1800-01-01"),
+            "child_date_of_birth",
+        ),
+        (_response("in-future", "2999-01-01"), "occurred_on"),
+    ],
+)
+async def test_impossible_service_response_dates_are_refused_naming_the_field(
+    databases, issuer, body, field
+):
+    """A date of birth after the response, in the future or beyond any living person's age,
+    and a response that starts after today: 422 naming the field, nothing stored."""
+    partner = issuer.headers("partner", **ADMIN_PARTNER)
+    async with run_service(
+        "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
+    ) as outcomes:
+        refused = await outcomes.client.post("/v1/service-responses", json=body, headers=partner)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+        batch = await outcomes.client.post(
+            "/v1/service-responses:batch",
+            json={"items": [_response("fine", "2018-03-01"), body]},
+            headers=partner,
+        )
+        assert batch.status_code == 422, batch.text
+        ok = await outcomes.client.post(
+            "/v1/service-responses", json=_response("fine", "2018-03-01"), headers=partner
+        )
+        assert ok.status_code == 201  # the refused batch stored nothing, not even its good item

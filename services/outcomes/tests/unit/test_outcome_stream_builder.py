@@ -146,3 +146,19 @@ def test_a_stream_event_id_is_the_same_on_every_replay_of_its_source() -> None:
         source, "outcomes.subgoal.movement_recorded.v1"
     )
     assert stream_event_id(source, "x") != stream_event_id(uuid.uuid4(), "x")
+
+
+def test_response_dates_are_checked_against_today_and_each_other():
+    from datetime import date
+
+    from outcomes.domain.outcome_stream import response_date_errors
+
+    today = date(2020, 1, 1)
+    assert response_date_errors(date(2019, 5, 1), date(2012, 5, 1), today) == []
+    assert response_date_errors(date(2019, 5, 1), date(2019, 5, 1), today) == []  # born that day
+    fields = lambda *a: [e.field for e in response_date_errors(*a, today)]  # noqa: E731
+    assert fields(date(2020, 1, 2), None) == ["occurred_on"]
+    assert fields(date(2019, 5, 1), date(2019, 5, 2)) == ["child_date_of_birth"]
+    assert fields(date(2019, 5, 1), date(2020, 6, 1)) == ["child_date_of_birth"]
+    assert fields(date(2019, 5, 1), date(1898, 12, 31)) == ["child_date_of_birth"]
+    assert fields(date(2019, 5, 1), date(1899, 6, 1)) == []  # 120 years: old, but possible

@@ -19,6 +19,7 @@ from contracts.outcomes.v1 import (
 )
 from contracts.reference import codes
 from runtime import pseudonym
+from runtime.domain import FieldError
 
 from outcomes.domain.months import month_index, month_label
 from outcomes.domain.movement import code_row, movement_of
@@ -31,6 +32,34 @@ UNKNOWN_CLUSTER = "unknown"
 def stream_event_id(source_event_id: uuid.UUID, event_type: str) -> uuid.UUID:
     """The id of the stream event a source event gives rise to: the same on every replay."""
     return uuid.uuid5(STREAM_NAMESPACE, f"{source_event_id}/{event_type}")
+
+
+OLDEST_AGE_YEARS = 120
+
+
+def response_date_errors(
+    occurred_on: date, date_of_birth: date | None, today: date
+) -> list[FieldError]:
+    """What makes a service response's dates impossible: a start after today, or a child born
+    after it started, after today, or longer ago than anyone lives."""
+    errors: list[FieldError] = []
+    if occurred_on > today:
+        errors.append(FieldError("occurred_on", f"{occurred_on} is after today ({today})"))
+    if date_of_birth is not None:
+        if date_of_birth > today:
+            errors.append(FieldError("child_date_of_birth", f"{date_of_birth} is in the future"))
+        elif date_of_birth > occurred_on:
+            errors.append(
+                FieldError("child_date_of_birth", f"{date_of_birth} is after occurred_on")
+            )
+        elif occurred_on.year - date_of_birth.year > OLDEST_AGE_YEARS:
+            errors.append(
+                FieldError(
+                    "child_date_of_birth",
+                    f"{date_of_birth} is more than {OLDEST_AGE_YEARS} years before occurred_on",
+                )
+            )
+    return errors
 
 
 def age_band_on(date_of_birth: date, on: date) -> AgeBand:

@@ -19,13 +19,18 @@ from sqlalchemy import select
 
 from outcomes.adapters import orm
 from outcomes.domain.errors import OutcomesError
-from outcomes.domain.outcome_stream import OutcomeStream, age_band_on
+from outcomes.domain.outcome_stream import OutcomeStream, age_band_on, response_date_errors
 from outcomes.domain.records import ServiceResponseRecord
 
 
 class ResponseInFuture(OutcomesError):
     code = "service-response-in-future"
     title = "A service response cannot start after today"
+
+
+class ImpossibleResponseDates(OutcomesError):
+    code = "service-response-dates"
+    title = "The child's date of birth does not fit the service response"
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,10 @@ async def record_service_response(
     if existing is not None:
         return Recorded(existing["response_id"], False, dict(existing))
     now = datetime.now(UTC)
-    if cmd.occurred_on > now.date():
-        raise ResponseInFuture(detail=f"{cmd.source_id} starts {cmd.occurred_on}")
+    errors = response_date_errors(cmd.occurred_on, cmd.child_date_of_birth, now.date())
+    if errors:
+        error = ImpossibleResponseDates if errors[0].field != "occurred_on" else ResponseInFuture
+        raise error(detail=f"{cmd.source_id}: {errors[0].message}", errors=errors)
     band = (
         age_band_on(cmd.child_date_of_birth, cmd.occurred_on)
         if cmd.child_date_of_birth is not None
