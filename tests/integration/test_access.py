@@ -163,6 +163,11 @@ async def test_bad_tokens_are_refused_with_401_and_a_problem(services, issuer, t
         "wrong audience": "Bearer " + raw({**base, "aud": "another-api"}),
         "unsigned": "Bearer " + jwt.encode(base, key=None, algorithm="none"),
         "unknown role": "Bearer " + raw({**base, "role": "superuser"}),
+        "exp as a string": "Bearer " + raw({**base, "exp": "9999999999"}),
+        "iat as a string": "Bearer " + raw({**base, "iat": str(now)}),
+        "ten-year lifetime": "Bearer " + raw({**base, "exp": now + 10 * 365 * 86400}),
+        "issued a year ahead": "Bearer "
+        + raw({**base, "iat": now + 365 * 86400, "exp": now + 365 * 86400 + 600}),
     }
     for case, header in cases.items():
         headers = {"Authorization": header} if header else {}

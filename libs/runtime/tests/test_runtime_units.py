@@ -182,3 +182,22 @@ async def test_a_relay_cancelled_as_new_rows_are_signalled_still_stops():
         task.cancel()
         done, _ = await asyncio.wait({task}, timeout=2)
         assert task in done and task.cancelled()
+
+
+def test_token_times_must_be_numbers_not_in_the_future_and_not_too_long_lived():
+    from runtime.auth import time_claims_problem
+
+    now = 1_000_000.0
+
+    def problem(**claims):  # type: ignore[no-untyped-def]
+        return time_claims_problem({"exp": now + 600, **claims}, now, 30, 3600)
+
+    assert problem(iat=now) is None
+    assert problem(iat=now + 20) is None  # within the leeway
+    assert problem() is None  # no iat: measured from now
+    assert "not a number" in problem(exp="9999999999")
+    assert "not a number" in problem(iat=True)
+    assert "not a number" in problem(nbf=str(now))
+    assert "future" in problem(iat=now + 3600, exp=now + 4000)
+    assert "longer" in problem(iat=now, exp=now + 3601)
+    assert problem(iat=now, exp=now + 3600) is None

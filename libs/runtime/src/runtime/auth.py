@@ -21,6 +21,7 @@ from runtime.settings import PlatformSettings
 
 _MIN_REFRESH_SECONDS = 5.0
 ALGORITHMS = ["RS256", "ES256"]
+LEEWAY_SECONDS = 30
 
 
 def unauthorized(detail: str) -> ProblemError:
@@ -99,7 +100,7 @@ class TokenVerifier:
                 audience=self.settings.auth_audience,
                 issuer=self.settings.auth_issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
-                leeway=30,
+                leeway=LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError:
             raise unauthorized("the token has expired") from None
@@ -111,7 +112,34 @@ class TokenVerifier:
             raise unauthorized("the token comes from an unknown issuer") from None
         except jwt.PyJWTError:
             raise unauthorized("the token is not valid") from None
+        problem = time_claims_problem(
+            claims, time.time(), LEEWAY_SECONDS, self.settings.auth_max_token_lifetime_seconds
+        )
+        if problem:
+            raise unauthorized(problem)
         return principal_from_claims(claims)
+
+
+def time_claims_problem(
+    claims: dict[str, Any], now: float, leeway: float, max_lifetime: float
+) -> str | None:
+    """What is wrong with a token's times beyond its signature, or None.
+
+    The JWT library coerces a string `exp` to a number; RFC 7519 says NumericDate is a JSON
+    number, so anything else is refused. A token issued in the future, or living longer than
+    the platform allows, is refused however well it is signed.
+    """
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"the token's {name} claim is not a number"
+    iat = claims.get("iat")
+    if iat is not None and iat > now + leeway:
+        return "the token was issued in the future"
+    start = iat if iat is not None else claims.get("nbf", now)
+    if claims["exp"] - start > max_lifetime:
+        return f"the token lives longer than {int(max_lifetime)} seconds"
+    return None
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -130,5 +130,10 @@ def add_token_command(sub: Any) -> None:
     p.add_argument("--team", help="RES team id (staff in a team)")
     p.add_argument("--subject", help="the caller's id (default from role/agency)")
     p.add_argument("--scope", action="append", default=[], help="repeat for several scopes")
-    p.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    p.add_argument(
+        "--ttl",
+        type=int,
+        default=8 * 3600,
+        help="lifetime in seconds (services refuse more than 12 hours by default)",
+    )
     p.set_defaults(func=cmd_token)

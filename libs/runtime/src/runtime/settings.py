@@ -45,6 +45,8 @@ class PlatformSettings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_jwks_file: Path | None = None
     auth_jwks_cache_seconds: int = 300
+    # A working day and a little: a token that lives longer is refused (issued or stolen).
+    auth_max_token_lifetime_seconds: int = 12 * 3600
     pseudonym_secret: SecretStr = Field(default=SecretStr(""))
     max_body_bytes: int = 256 * 1024
     rate_limit_per_minute: int = 600
