@@ -55,6 +55,11 @@ def _pct(share: Share) -> str:
     return "–" if value is None else f"{value}% ({share.numerator} of {share.denominator})"
 
 
+def _value(value: object | None) -> object:
+    """A figure, or a dash when there is none: zero is a figure (decided the same day)."""
+    return "–" if value is None else value
+
+
 def _table(head: list[str], rows: list[list[object]], numeric_from: int = 1) -> str:
     cells = "".join(
         f"<th{' class=n' if i >= numeric_from else ''}>{escape(h)}</th>" for i, h in enumerate(head)
@@ -88,7 +93,7 @@ def _scorecard(s: Scorecard) -> str:
         ["Reviews on time", _pct(w.reviews_on_time)],
         ["Families who felt treated with respect", _pct(w.feedback_treated_with_respect)],
         ["Families who would recommend the service", _pct(w.feedback_would_recommend)],
-        ["Mean days from contact to decision", w.days_contact_to_decision.mean_days or "–"],
+        ["Mean days from contact to decision", _value(w.days_contact_to_decision.mean_days)],
     ]
     movement = b.goal_movement
     better: list[list[object]] = [
