@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test test-fast lint typecheck bench demo schemas migrate clean check-deploy
+.PHONY: install kafka run test test-fast lint typecheck bench demo schemas migrate clean check-deploy
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -20,7 +20,18 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.installed ## install the workspace and its pinned dependencies
+install: $(VENV)/.installed ## install the workspace and its pinned dependencies (and Apache Kafka when java and mvn exist)
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then $(MAKE) --no-print-directory kafka; fi
+
+KAFKA_LIB := $(TOOLS)/kafka/lib
+
+# The Apache Kafka jars pinned in deploy/kafka/pom.xml, copied for runtime.broker.KRaftBroker.
+kafka: $(KAFKA_LIB)/.copied ## Apache Kafka (KRaft) jars into .tools/kafka/lib (needs java 17+ and mvn)
+
+$(KAFKA_LIB)/.copied: deploy/kafka/pom.xml
+	rm -rf $(KAFKA_LIB)
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIB)
+	@touch $@
 
 run: install ## start broker + four services on 127.0.0.1 (Ctrl-C stops them)
 	$(VENV)/bin/lpm run

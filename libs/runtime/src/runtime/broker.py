@@ -7,13 +7,16 @@ which is why services create their topics at start and keep the outbox as durabl
 from __future__ import annotations
 
 import asyncio
+import base64
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from importlib.resources import files
 from pathlib import Path
 
@@ -110,3 +113,109 @@ class EmbeddedBroker:
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)
+
+
+def kafka_lib() -> Path:
+    """Where `make kafka` puts the Apache Kafka jars (deploy/kafka/pom.xml)."""
+    root = Path(
+        os.environ.get("LPM_KAFKA_LIB", Path(__file__).resolve().parents[4] / ".tools/kafka/lib")
+    )
+    return root
+
+
+def apache_kafka_available() -> bool:
+    return shutil.which("java") is not None and any(kafka_lib().glob("kafka_2.13-*.jar"))
+
+
+class KRaftBroker(EmbeddedBroker):
+    """Apache Kafka in KRaft mode, one process acting as broker and controller.
+
+    Its log lives under `data_dir`, so topics and offsets survive a restart on the same folder;
+    the folder is formatted only the first time.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = 9092,
+        controller_port: int | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        super().__init__(port, log_path)
+        self.data_dir = data_dir
+        self.controller_port = controller_port or free_port()
+
+    def _config(self) -> Path:
+        logs = self.data_dir / "kafka-logs"
+        settings = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            "log.dirs": str(logs),
+            # Services create their topics with the settings they need (runtime.kafka).
+            "auto.create.topics.enable": "false",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "4",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            # A single member joins at once instead of waiting 3s for others.
+            "group.initial.rebalance.delay.ms": "0",
+            "log.segment.bytes": "1048576",
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "kafka.properties"
+        path.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+        return path
+
+    def _java(self, *args: str) -> list[str]:
+        return [
+            "java",
+            "-Xmx384m",
+            # One worker core each: C1 only and the serial collector start the JVM fastest.
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-cp",
+            str(kafka_lib() / "*"),
+            *args,
+        ]
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        config = self._config()
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        if not (self.data_dir / "kafka-logs" / "meta.properties").exists():
+            cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            subprocess.run(
+                self._java(
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "--standalone",
+                    "-t",
+                    cluster,
+                    "-c",
+                    str(config),
+                ),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=True,
+            )
+        self.process = subprocess.Popen(
+            self._java("kafka.Kafka", str(config)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        return self.process
+
+    def start(self, timeout: float = 90.0) -> None:
+        self._wait_listening(self._spawn(), timeout)
+
+    async def astart(self, timeout: float = 90.0) -> None:
+        await asyncio.to_thread(self._wait_listening, self._spawn(), timeout)
