@@ -43,6 +43,8 @@ async def test_topics_and_records_survive_a_restart(tmp_path: Path) -> None:
         await producer.stop()
         await broker.astop()
 
+        # A new launcher on the same folder, as a second `lpm run` would be.
+        broker = KRaftBroker(tmp_path / "data", broker.port, log_path=tmp_path / "kafka.log")
         await broker.astart()
         assert await _read_one(broker.bootstrap, "lpm.kraft") == b"kept"
         admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)

@@ -143,7 +143,14 @@ class KRaftBroker(EmbeddedBroker):
     ) -> None:
         super().__init__(port, log_path)
         self.data_dir = data_dir
+        # The controller's address is written into the formatted log (standalone voter), so a
+        # restart on the same folder must reuse it.
+        saved = data_dir / "controller.port"
+        if controller_port is None and saved.exists():
+            controller_port = int(saved.read_text())
         self.controller_port = controller_port or free_port()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        saved.write_text(str(self.controller_port))
 
     def _config(self) -> Path:
         logs = self.data_dir / "kafka-logs"
@@ -219,3 +226,12 @@ class KRaftBroker(EmbeddedBroker):
 
     async def astart(self, timeout: float = 90.0) -> None:
         await asyncio.to_thread(self._wait_listening, self._spawn(), timeout)
+
+
+def broker_kind() -> str:
+    """`LPM_BROKER`: apache (the default where java and the jars are present), embedded, or
+    external (use `LPM_KAFKA_BOOTSTRAP` as is)."""
+    kind = os.environ.get("LPM_BROKER") or ("apache" if apache_kafka_available() else "embedded")
+    if kind not in ("apache", "embedded", "external"):
+        raise ValueError(f"LPM_BROKER must be apache, embedded or external, not {kind!r}")
+    return kind

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from runtime.broker import EmbeddedBroker, die_with_parent
+from runtime.broker import EmbeddedBroker, KRaftBroker, broker_kind, die_with_parent
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
 from runtime.services import SERVICES
@@ -103,7 +103,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        if not args.external_broker:
+        kind = "external" if args.external_broker else broker_kind()
+        if kind == "apache":
+            broker = KRaftBroker(data_dir / "kafka", kafka_port, log_path=data_dir / "broker.log")
+            broker.start()
+            print(f"broker: Apache Kafka (KRaft) on {broker.bootstrap}, log in {broker.data_dir}")
+        elif kind == "embedded":
             broker = EmbeddedBroker(kafka_port, log_path=data_dir / "broker.log")
             broker.start()
             print(f"broker: embedded Kafka-protocol broker on {broker.bootstrap}")
