@@ -111,6 +111,12 @@ def test_if_match_must_name_the_current_version():
         require_if_match(_request(None), 3)
     assert missing.value.status == 428
     assert [e.field for e in missing.value.errors] == ["If-Match"]
+    # "*" matches any version, so it would skip the lost-update check: name the version read.
+    for wildcard in ("*", '"2", *'):
+        with pytest.raises(ProblemError) as any_version:
+            require_if_match(_request(wildcard), 3)
+        assert any_version.value.status == 428
+        assert [e.field for e in any_version.value.errors] == ["If-Match"]
 
 
 def test_a_policy_refuses_a_role_it_does_not_name_and_partners_need_a_scope():

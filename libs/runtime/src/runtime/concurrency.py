@@ -26,7 +26,14 @@ def require_if_match(request: Request, current_version: int) -> None:
             errors=[FieldError("If-Match", "required on every update: the ETag you last read")],
         )
     candidates = {c.strip().removeprefix("W/") for c in header.split(",")}
-    if "*" in candidates or etag(current_version) in candidates:
+    if "*" in candidates:
+        # "*" matches every version, which would let a write overwrite changes it never saw.
+        raise ProblemError(
+            428,
+            "If-Match: * is not accepted; send the ETag you last read",
+            errors=[FieldError("If-Match", "name the ETag you last read, not *")],
+        )
+    if etag(current_version) in candidates:
         return
     raise ProblemError(
         412,
