@@ -3,6 +3,7 @@ topics and records across a restart on the same data folder."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,19 @@ async def test_topics_and_records_survive_a_restart(tmp_path: Path) -> None:
         await admin.close()
     finally:
         await broker.astop()
+
+
+async def test_idempotent_producer_on_the_shared_broker(apache_broker: KRaftBroker) -> None:
+    topic = f"lpm.idem.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=apache_broker.bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=apache_broker.bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        sent = await producer.send_and_wait(topic, b"once")
+    finally:
+        await producer.stop()
+    assert sent.offset == 0
+    assert await _read_one(apache_broker.bootstrap, topic) == b"once"

@@ -21,7 +21,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
-from runtime.broker import EmbeddedBroker, free_port
+from runtime.broker import EmbeddedBroker, KRaftBroker, apache_kafka_available, free_port
 from runtime.devauth import sign, token_claims, write_keypair
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
@@ -129,6 +129,21 @@ async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
     b = EmbeddedBroker(free_port(), log_path=tmp_path / "broker.log")
     await b.astart()
     await ensure_topics(b.bootstrap)
+    try:
+        yield b
+    finally:
+        await b.astop()
+
+
+@pytest.fixture(scope="session")
+async def apache_broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KRaftBroker]:
+    """One Apache Kafka (KRaft) broker per pytest worker: its JVM starts once. Tests sharing it
+    keep apart by their own topic and group names; a test that stops a broker starts its own."""
+    if not apache_kafka_available():
+        pytest.skip("Apache Kafka needs java and `make kafka`")
+    folder = tmp_path_factory.mktemp("kafka")
+    b = KRaftBroker(folder / "data", free_port(), log_path=folder / "kafka.log")
+    await b.astart()
     try:
         yield b
     finally:
