@@ -99,6 +99,27 @@ async def test_a_shuffled_and_repeated_history_gives_the_known_figures(databases
             for r in table_4["rows"]
         } == {("parenting_work", 1, 1, 4, 0, 6, 67), ("relationship_work", 1, 1, 4, 0, 6, 67)}
 
+        # The scorecard's filters narrow the evaluation's figures: Inner East is families 0, 2, 4.
+        in_east = {"cluster_id": "inner-east"}
+        movement = await get(outcomes, issuer, "/v1/evaluation/goal-movement", **in_east)
+        assert (movement["goals"], movement["improved"], movement["unchanged"]) == (6, 4, 1)
+        east_s1 = await get(
+            outcomes, issuer, "/v1/evaluation/improvement-by-category", **in_east, code="S1"
+        )
+        assert [(r["category"], r["goals"], r["improved"]) for r in east_s1["rows"]] == [
+            ("child_safeguarding", 3, 2)
+        ]
+        closures = await get(outcomes, issuer, "/v1/evaluation/closure-reasons", **in_east)
+        assert closures["completed"] == 2
+        assert closures["by_reason"]["family_withdrew"]["numerator"] == 1
+        table_4 = await get(outcomes, issuer, "/v1/evaluation/table-4", **in_east)
+        assert {(r["activity_category"], r["improved"], r["total"]) for r in table_4["rows"]} == {
+            ("parenting_work", 2, 3),
+            ("relationship_work", 2, 3),
+        }
+        nobody = await get(outcomes, issuer, "/v1/evaluation/goal-movement", team_id="res-none")
+        assert nobody["goals"] == 0
+
         card = await get(outcomes, issuer, "/v1/scorecard")
         much, well, better = card["how_much"], card["how_well"], card["better_off"]
         assert much == {
@@ -265,6 +286,12 @@ async def test_service_responses_are_ingested_once_and_make_tables_1_and_3(
         assert east["difference"] == "0.09"
         table_2 = await get(outcomes, issuer, "/v1/evaluation/table-2", **window)
         assert table_2["totals"]["count_after"] == 1
+        only_east = await get(
+            outcomes, issuer, "/v1/evaluation/table-1", **window, cluster_id="inner-east"
+        )
+        assert len(table_1["rows"]) > 1
+        assert [r["cluster_id"] for r in only_east["rows"]] == ["inner-east"]
+        assert only_east["totals"]["count_after"] == east["count_after"]
 
         wide = {"from": "2017-01-01", "to": "2019-12-31"}
         table_3 = await get(outcomes, issuer, "/v1/evaluation/table-3", **wide)

@@ -18,7 +18,13 @@ from outcomes.domain.records import (
     PlanRecord,
     SubGoalRecord,
 )
-from outcomes.domain.scorecard import Filter, build_scorecard, reviews_on_time
+from outcomes.domain.scorecard import (
+    Filter,
+    build_scorecard,
+    closed_plans_in_scope,
+    goals_in_scope,
+    reviews_on_time,
+)
 
 
 def at(day: int, hour: int = 9, month: int = 3) -> datetime:
@@ -260,3 +266,21 @@ def test_an_empty_history_gives_empty_shares_not_errors() -> None:
     assert card.how_well.sub_goals_with_baseline.percent() is None
     assert card.how_well.days_contact_to_decision.mean_days is None
     assert card.better_off.all_goals_achieved.percent() is None
+
+
+def test_goals_in_scope_follow_their_plans_place_coding_and_period() -> None:
+    recs = history()
+    assert {g.sub_goal_id for g in goals_in_scope(recs)} == {"g1", "g2", "g3", "g4"}
+    assert {g.sub_goal_id for g in goals_in_scope(recs, Filter(cluster_id="east"))} == {"g1", "g2"}
+    west_s = Filter(team_id="res-b", category=ReportingCategory.CHILD_SAFEGUARDING)
+    assert [g.sub_goal_id for g in goals_in_scope(recs, west_s)] == ["g3"]
+    before = Filter(period_from=date(2019, 1, 1), period_to=date(2019, 2, 28))
+    assert goals_in_scope(recs, before) == []
+
+
+def test_closed_plans_in_scope_are_completed_in_the_place_and_period() -> None:
+    recs = history()
+    assert [p.plan_id for p in closed_plans_in_scope(recs)] == ["p1", "p2"]
+    assert [p.plan_id for p in closed_plans_in_scope(recs, Filter(cluster_id="west"))] == ["p2"]
+    april = Filter(period_from=date(2019, 4, 1), period_to=date(2019, 4, 30))
+    assert closed_plans_in_scope(recs, april) == []

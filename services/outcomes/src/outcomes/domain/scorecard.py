@@ -9,7 +9,7 @@ narrowed by period, cluster and team only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -186,7 +186,7 @@ def _share(flags: Iterable[bool | None]) -> Share:
     return Share(sum(1 for flag in answered if flag), len(answered))
 
 
-def build_scorecard(records: OutcomeRecords, flt: Filter = Filter()) -> Scorecard:
+def _plan_in_place(records: OutcomeRecords, flt: Filter) -> Callable[[str], bool]:
     plans_by_id: dict[str, PlanRecord] = {plan.plan_id: plan for plan in records.plans}
 
     def plan_in_place(plan_id: str) -> bool:
@@ -196,6 +196,31 @@ def build_scorecard(records: OutcomeRecords, flt: Filter = Filter()) -> Scorecar
             return flt.cluster_id is None and flt.team_id is None
         return flt.in_place(plan.cluster_id, plan.team_id)
 
+    return plan_in_place
+
+
+def goals_in_scope(records: OutcomeRecords, flt: Filter = Filter()) -> list[SubGoalRecord]:
+    """The sub-goals a filter reaches: their plan's place, their coding, and active at some
+    time in the period (the goals whose movement the scorecard and the evaluation count)."""
+    plan_in_place = _plan_in_place(records, flt)
+    return [
+        g
+        for g in records.sub_goals
+        if plan_in_place(g.plan_id) and flt.matches_goal(g) and flt.overlaps(g.set_at, g.ended_on)
+    ]
+
+
+def closed_plans_in_scope(records: OutcomeRecords, flt: Filter = Filter()) -> list[PlanRecord]:
+    """Completed plans of the filter's place that closed in its period."""
+    return [
+        p
+        for p in records.plans
+        if flt.in_place(p.cluster_id, p.team_id) and is_completed(p) and flt.in_period(p.closed_at)
+    ]
+
+
+def build_scorecard(records: OutcomeRecords, flt: Filter = Filter()) -> Scorecard:
+    plan_in_place = _plan_in_place(records, flt)
     placed_goals = [
         g for g in records.sub_goals if plan_in_place(g.plan_id) and flt.matches_goal(g)
     ]
@@ -212,7 +237,7 @@ def build_scorecard(records: OutcomeRecords, flt: Filter = Filter()) -> Scorecar
         if flt.in_place(f.cluster_id, f.team_id) and flt.in_period(f.completed_at)
     ]
     goals_set = [g for g in placed_goals if flt.in_period(g.set_at)]
-    goals_active = [g for g in placed_goals if flt.overlaps(g.set_at, g.ended_on)]
+    goals_active = goals_in_scope(records, flt)
     judged_reviews = [
         on_time
         for goal in placed_goals
@@ -220,7 +245,7 @@ def build_scorecard(records: OutcomeRecords, flt: Filter = Filter()) -> Scorecar
         if flt.in_period(review)
     ]
     reviews = [r for g in placed_goals for r in g.review_dates if flt.in_period(r)]
-    closed = [p for p in placed_plans if is_completed(p) and flt.in_period(p.closed_at)]
+    closed = closed_plans_in_scope(records, flt)
     feedback = [
         fb for fb in records.feedback if flt.in_period(fb.received_on) and plan_in_place(fb.plan_id)
     ]

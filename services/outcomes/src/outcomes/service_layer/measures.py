@@ -36,9 +36,15 @@ async def records(db: Database) -> OutcomeRecords:
         return await load_records(session)
 
 
-def res_starts() -> dict[str, date]:
-    """Each RES cluster and the month its team started (Table 1's split)."""
-    return {cluster: team.started_on for team in RES_TEAMS for cluster in team.cluster_ids}
+def res_starts(cluster_id: str | None = None) -> dict[str, date]:
+    """Each RES cluster (or only `cluster_id`) and the month its team started (Table 1's split).
+    A cluster no RES team serves has no start, so its tables have no rows."""
+    return {
+        cluster: team.started_on
+        for team in RES_TEAMS
+        for cluster in team.cluster_ids
+        if cluster_id is None or cluster == cluster_id
+    }
 
 
 @dataclass(frozen=True)
@@ -53,17 +59,21 @@ class Window:
 
 
 def service_response_table(
-    recs: OutcomeRecords, kind: ResponseKind, window: Window
+    recs: OutcomeRecords, kind: ResponseKind, window: Window, cluster_id: str | None = None
 ) -> BeforeAfterTable:
-    return compare_service_responses(recs.responses, kind, res_starts(), window.start, window.end)
+    starts = res_starts(cluster_id)
+    return compare_service_responses(recs.responses, kind, starts, window.start, window.end)
 
 
-def cost_table(recs: OutcomeRecords, window: Window, edition: str | None) -> CostComparison:
+def cost_table(
+    recs: OutcomeRecords, window: Window, edition: str | None, cluster_id: str | None = None
+) -> CostComparison:
     try:
         unit_costs = costs.lookup(edition) if edition else costs.in_force_on(window.end)
     except costs.UnknownCostEdition as exc:
         raise UnknownCostEdition(detail=str(exc)) from None
-    volumes = cost_volumes(recs.contacts, recs.responses, res_starts(), window.start, window.end)
+    starts = res_starts(cluster_id)
+    volumes = cost_volumes(recs.contacts, recs.responses, starts, window.start, window.end)
     return compare_costs(volumes, unit_costs)
 
 

@@ -1,5 +1,8 @@
 """The evaluation's quantitative results, computed from the events: goal movement, closure
-reasons, improvement by category and Tables 1-4."""
+reasons, improvement by category and Tables 1-4.
+
+Goal movement, closure reasons, improvement by category and Table 4 take the scorecard's
+filters; Tables 1-3 take a cluster (their rows are clusters)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from outcomes.domain.goal_measures import (
     summarise_closures,
 )
 from outcomes.domain.movement import summarise_movement
+from outcomes.domain.scorecard import closed_plans_in_scope, goals_in_scope
 from outcomes.entrypoints.api.schemas import (
     BeforeAfterResponse,
     CategoryImprovementRow,
@@ -26,6 +30,7 @@ from outcomes.entrypoints.api.schemas import (
     Table4Response,
     Table4Row,
 )
+from outcomes.entrypoints.api.scorecard import FilterParams
 from outcomes.service_layer import measures
 
 router = APIRouter(prefix="/v1/evaluation", tags=["evaluation"])
@@ -35,53 +40,73 @@ WINDOW_TO = Query(None, alias="to", description="last day of the window (default
 
 
 @router.get("/goal-movement", summary="Goals improved / unchanged / deteriorated from baseline")
-async def goal_movement(db: Database = Depends(get_db)) -> MovementResponse:
+async def goal_movement(
+    params: FilterParams = Depends(), db: Database = Depends(get_db)
+) -> MovementResponse:
     recs = await measures.records(db)
-    return MovementResponse.of(summarise_movement(recs.sub_goals))
+    return MovementResponse.of(summarise_movement(goals_in_scope(recs, params.filter())))
 
 
 @router.get("/closure-reasons", summary="Why completed plans closed")
-async def closure_reasons(db: Database = Depends(get_db)) -> ClosureReasonsResponse:
+async def closure_reasons(
+    params: FilterParams = Depends(), db: Database = Depends(get_db)
+) -> ClosureReasonsResponse:
     recs = await measures.records(db)
-    return ClosureReasonsResponse.of(summarise_closures(recs.plans))
+    return ClosureReasonsResponse.of(
+        summarise_closures(closed_plans_in_scope(recs, params.filter()))
+    )
 
 
 @router.get(
     "/improvement-by-category", summary="Goals and the share improved, by reporting category"
 )
-async def by_category(db: Database = Depends(get_db)) -> ImprovementByCategoryResponse:
+async def by_category(
+    params: FilterParams = Depends(), db: Database = Depends(get_db)
+) -> ImprovementByCategoryResponse:
     recs = await measures.records(db)
-    rows = improvement_by_category(recs.sub_goals)
+    rows = improvement_by_category(goals_in_scope(recs, params.filter()))
     return ImprovementByCategoryResponse(rows=[CategoryImprovementRow.of(r) for r in rows])
 
 
 @router.get("/table-4", summary="Table 4: actions by category against their goal's progress")
-async def table_4(db: Database = Depends(get_db)) -> Table4Response:
+async def table_4(
+    params: FilterParams = Depends(), db: Database = Depends(get_db)
+) -> Table4Response:
     recs = await measures.records(db)
-    rows = activity_progress(recs.actions, recs.sub_goals)
+    # Actions of goals outside the filter are left out with their goals.
+    rows = activity_progress(recs.actions, goals_in_scope(recs, params.filter()))
     return Table4Response(rows=[Table4Row.of(r) for r in rows])
 
 
+CLUSTER = Query(None, max_length=64, description="one cluster's row (default: every RES cluster)")
+
+
 async def _before_after(
-    db: Database, kind: ResponseKind, start: date | None, end: date | None
+    db: Database, kind: ResponseKind, start: date | None, end: date | None, cluster: str | None
 ) -> BeforeAfterResponse:
     window = measures.Window.of(start, end)
-    table = measures.service_response_table(await measures.records(db), kind, window)
+    table = measures.service_response_table(await measures.records(db), kind, window, cluster)
     return BeforeAfterResponse.of(kind.value, window.start, window.end, table)
 
 
 @router.get("/table-1", summary="Table 1: children made subject to a CP plan, before/after RES")
 async def table_1(
-    start: date | None = WINDOW_FROM, end: date | None = WINDOW_TO, db: Database = Depends(get_db)
+    start: date | None = WINDOW_FROM,
+    end: date | None = WINDOW_TO,
+    cluster_id: str | None = CLUSTER,
+    db: Database = Depends(get_db),
 ) -> BeforeAfterResponse:
-    return await _before_after(db, ResponseKind.CP_PLAN, start, end)
+    return await _before_after(db, ResponseKind.CP_PLAN, start, end, cluster_id)
 
 
 @router.get("/table-2", summary="Table 2: children becoming looked after, before/after RES")
 async def table_2(
-    start: date | None = WINDOW_FROM, end: date | None = WINDOW_TO, db: Database = Depends(get_db)
+    start: date | None = WINDOW_FROM,
+    end: date | None = WINDOW_TO,
+    cluster_id: str | None = CLUSTER,
+    db: Database = Depends(get_db),
 ) -> BeforeAfterResponse:
-    return await _before_after(db, ResponseKind.LOOKED_AFTER, start, end)
+    return await _before_after(db, ResponseKind.LOOKED_AFTER, start, end, cluster_id)
 
 
 @router.get("/table-3", summary="Table 3: monthly costs before/after RES, and the saving")
@@ -89,8 +114,9 @@ async def table_3(
     start: date | None = WINDOW_FROM,
     end: date | None = WINDOW_TO,
     edition: str | None = Query(None, max_length=40, description="unit cost edition"),
+    cluster_id: str | None = CLUSTER,
     db: Database = Depends(get_db),
 ) -> Table3Response:
     window = measures.Window.of(start, end)
-    comparison = measures.cost_table(await measures.records(db), window, edition)
+    comparison = measures.cost_table(await measures.records(db), window, edition, cluster_id)
     return Table3Response.of(window.start, window.end, comparison)
