@@ -300,3 +300,87 @@ async def test_reads_and_writes_are_audited_and_the_audit_cannot_be_changed(serv
     for method in ("PUT", "PATCH", "DELETE", "POST"):
         r = await running.client.request(method, "/v1/audit", headers=admin, json={})
         assert r.status_code == 405, method
+
+
+async def test_a_chunked_body_over_the_cap_without_a_length_gets_413(services, issuer):
+    from referrals.adapters import orm
+    from sqlalchemy import func, select
+
+    running = services["referrals"]
+    cap = running.app.state.settings.platform.max_body_bytes
+    duty = issuer.headers("duty_advice", subject="user:chunked")
+
+    async def chunks():
+        yield b'{"source": "duty_and_advice", "worry": "'
+        for _ in range(cap // 16384 + 4):
+            yield b"a" * 16384
+        yield b'"}'
+
+    async with running.db.sessions() as s:
+        before = await s.scalar(select(func.count()).select_from(orm.contacts))
+    r = await running.client.post(
+        "/v1/contacts",
+        content=chunks(),
+        headers={**duty, "content-type": "application/json"},
+    )
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == "/problems/payload-too-large"
+    async with running.db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(orm.contacts)) == before
+    # A chunked body under the cap is read as usual.
+
+    async def small():
+        yield b'{"source": "duty_and_advice",'
+        yield b' "worry": "short"}'
+
+    ok = await running.client.post(
+        "/v1/contacts", content=small(), headers={**duty, "content-type": "application/json"}
+    )
+    assert ok.status_code == 201, ok.text
+
+
+async def test_headers_over_the_size_limit_get_431_before_the_token_is_verified(services, issuer):
+    running = services["referrals"]
+    limit = running.app.state.settings.platform.max_header_bytes
+    assert limit == 16 * 1024
+    duty = issuer.headers("duty_advice")
+    path = f"/v1/contacts/{uuid.uuid4()}"
+    cases = {
+        "one large header": {**duty, "X-Padding": "a" * (limit + 1)},
+        "many small headers": {**duty, **{f"X-Pad-{i}": "a" * 100 for i in range(200)}},
+        "a 4 MB bearer token": {"Authorization": "Bearer " + "a" * (4 * 1024 * 1024)},
+    }
+    for case, headers in cases.items():
+        r = await running.client.get(path, headers=headers)
+        assert r.status_code == 431, f"{case}: {r.status_code}"
+        assert r.headers["content-type"] == "application/problem+json", case
+        assert r.json()["type"] == "/problems/request-header-fields-too-large", case
+    # Just under the limit is served.
+    assert (await running.client.get(path, headers=duty)).status_code == 404
+
+
+async def test_unauthenticated_and_refused_requests_are_rate_limited_too(tmp_path, issuer):
+    url = f"sqlite+aiosqlite:///{tmp_path}/rl-refused.db"
+    async with run_service(
+        "referrals",
+        url,
+        UNUSED_BROKER,
+        issuer,
+        run_workers=False,
+        platform={"rate_limit_per_minute": 5},
+    ) as svc:
+        path = f"/v1/contacts/{uuid.uuid4()}"
+        anonymous = [(await svc.client.get(path)).status_code for _ in range(6)]
+        assert anonymous[:5] == [401] * 5 and anonymous[5] == 429, anonymous
+        bad = {"Authorization": "Bearer not-a-jwt"}
+        assert (await svc.client.get(path, headers=bad)).status_code == 429
+        refused = issuer.headers("partner", agency="school-rl", scopes=["none"])
+        codes = [(await svc.client.get(path, headers=refused)).status_code for _ in range(6)]
+        assert codes[:5] == [403] * 5 and codes[5] == 429, codes
+        limited = await svc.client.get(path, headers=refused)
+        assert int(limited.headers["retry-after"]) >= 1
+        # A caller with a good token is not held back by the others' refusals.
+        ok = issuer.headers("duty_advice", subject="user:rl-ok")
+        assert (await svc.client.get(path, headers=ok)).status_code == 404

@@ -23,7 +23,7 @@ from runtime.errors import ProblemError, install_problem_handlers, problem_respo
 from runtime.idempotency import IdempotencyMiddleware
 from runtime.identity import Principal, Role
 from runtime.kafka import broker_reachable, ensure_topics
-from runtime.limits import BodySizeLimit, RateLimiter
+from runtime.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from runtime.outbox import OutboxRelay
 from runtime.pagination import MAX_PAGE_SIZE
 from runtime.policy import Policy, rule
@@ -162,7 +162,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
-        dependencies=[Depends(authorise), Depends(_rate_limit)],
+        dependencies=[Depends(authorise)],
     )
     app.state.definition = definition
     app.state.settings = settings
@@ -208,24 +208,12 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(audit_router)
     for router in definition.routers:
         app.include_router(router)
-    # Last added runs first: request ids, then the size cap, then idempotent replay.
+    # Last added runs first: the header cap, request ids, the body cap, then idempotent replay.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.platform.max_body_bytes)
     app.add_middleware(RequestIds)
+    app.add_middleware(HeaderSizeLimit, max_bytes=settings.platform.max_header_bytes)
     return app
-
-
-async def _rate_limit(request: Request) -> None:
-    caller: Principal | None = getattr(request.state, "principal", None)
-    if caller is None:
-        return
-    wait = request.app.state.rate_limiter.take(caller.rate_key)
-    if wait > 0:
-        raise ProblemError(
-            429,
-            "slow down: this client has sent too many requests",
-            headers={"Retry-After": RateLimiter.retry_after(wait)},
-        )
 
 
 PROBLEM_TYPES = {
@@ -236,6 +224,7 @@ PROBLEM_TYPES = {
     "precondition-failed": "If-Match does not match the record's current ETag.",
     "precondition-required": "This update needs If-Match.",
     "payload-too-large": "The request body is over the size cap.",
+    "request-header-fields-too-large": "The request's headers together are over the size cap.",
     "rate-limited": "Too many requests from this client; wait for Retry-After seconds.",
     "idempotency-key-reused": "The Idempotency-Key was used before with a different body.",
     "request-in-progress": "A request with this Idempotency-Key is still running.",

@@ -1,4 +1,4 @@
-"""Request limits: body size (413) and per-client rate (429 with Retry-After)."""
+"""Request limits: header size (431), body size (413) and per-client rate (429 with Retry-After)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,49 @@ def _problem(status: int, code: str, title: str, detail: str) -> bytes:
     ).encode()
 
 
+async def _refuse(send: Send, status: int, code: str, title: str, detail: str) -> None:
+    body = _problem(status, code, title, detail)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HeaderSizeLimit:
+    """Refuses requests whose headers add up to more than `max_bytes` (431), before any token
+    in them is verified: the body cap would mean little if a header could carry megabytes."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            size = sum(len(name) + len(value) for name, value in scope.get("headers", []))
+            if size > self.max_bytes:
+                await _refuse(
+                    send,
+                    431,
+                    "request-header-fields-too-large",
+                    "Request header fields too large",
+                    f"the headers add up to more than {self.max_bytes} bytes",
+                )
+                return
+        await self.app(scope, receive, send)
+
+
 class BodySizeLimit:
-    """Refuses bodies over `max_bytes`, by Content-Length or while streaming, before any handler."""
+    """Refuses bodies over `max_bytes` (413) before any handler: by Content-Length, or, for a
+    body sent without one (chunked), by reading it up to the cap first. Reading it here rather
+    than counting as the app reads keeps the answer 413 whoever reads the body: a body parser
+    that wraps every error in a 400 never sees an over-long body."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -27,50 +68,53 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        length: bytes | None = None
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send)
+            if name == b"content-length":
+                length = value
+        if length is not None and length.isdigit():
+            if int(length) > self.max_bytes:
+                await self._too_large(send)
                 return
+            await self.app(scope, receive, send)  # the server holds the body to its length
+            return
+        chunks: list[bytes] = []
         received = 0
-        too_large = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away before sending its body
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        buffered: Message | None = {
+            "type": "http.request",
+            "body": b"".join(chunks),
+            "more_body": False,
+        }
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._refuse(send)
+        async def replay() -> Message:
+            nonlocal buffered
+            if buffered is not None:
+                message, buffered = buffered, None
+                return message
+            return await receive()
 
-    async def _refuse(self, send: Send) -> None:
-        body = _problem(
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _refuse(
+            send,
             413,
             "payload-too-large",
             "Request body too large",
             f"the body is larger than {self.max_bytes} bytes",
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class RateLimiter:

@@ -1,4 +1,10 @@
-"""Enforcement of the declared policy on every request, and the caller's principal."""
+"""Enforcement of the declared policy on every request, and the caller's principal.
+
+Every request that reaches a route is charged to a rate bucket before it is answered, refused
+ones included: a verified caller's own bucket (also when the policy then refuses it), else one
+per client address for requests without a valid token, so guessing tokens or probing routes
+is held to the same rate as honest use.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from fastapi import Request
 
 from runtime.errors import ProblemError
 from runtime.identity import Principal
+from runtime.limits import RateLimiter
 from runtime.policy import PUBLIC_PATHS, Policy, Rule
 
 
@@ -14,14 +21,35 @@ def _route_path(request: Request) -> str:
     return str(getattr(route, "path", request.url.path))
 
 
+def _throttle(request: Request, key: str) -> None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait = limiter.take(key)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "slow down: this client has sent too many requests",
+            headers={"Retry-After": RateLimiter.retry_after(wait)},
+        )
+
+
+def anonymous_rate_key(request: Request) -> str:
+    host = request.client.host if request.client else "unknown"
+    return f"anonymous:{host}"
+
+
 async def authorise(request: Request) -> None:
-    """App-wide dependency: verify the token and check the rule for this route."""
+    """App-wide dependency: verify the token, charge the caller's rate, check the rule."""
     path = _route_path(request)
     if path in PUBLIC_PATHS or path.startswith("/problems"):
         return
     policy: Policy = request.app.state.policy
     rule: Rule | None = policy.lookup(request.method, path)
-    principal = await request.app.state.verifier.verify(request.headers.get("authorization"))
+    try:
+        principal = await request.app.state.verifier.verify(request.headers.get("authorization"))
+    except ProblemError:
+        _throttle(request, anonymous_rate_key(request))
+        raise
+    _throttle(request, principal.rate_key)
     request.state.principal = principal
     if rule is None:
         # Fail closed: a route nobody wrote a rule for is open to no one.

@@ -49,6 +49,8 @@ class PlatformSettings(BaseSettings):
     auth_max_token_lifetime_seconds: int = 12 * 3600
     pseudonym_secret: SecretStr = Field(default=SecretStr(""))
     max_body_bytes: int = 256 * 1024
+    # All request headers together (names and values): ample for a bearer token and tracing.
+    max_header_bytes: int = 16 * 1024
     rate_limit_per_minute: int = 600
     outgoing_timeout_seconds: float = 5.0
 
