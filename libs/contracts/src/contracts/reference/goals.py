@@ -6,6 +6,9 @@ Codes never change meaning; a new value is added beside the old ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -159,6 +162,48 @@ MOVEMENT_LABELS: dict[Movement, str] = {
     Movement.DETERIORATED: "Deteriorated",
     Movement.NO_SCORE: "No score",
 }
+
+
+class ScoreKind(StrEnum):
+    """A score after the baseline: a tracking score (step 11) or an evaluation's (step 12)."""
+
+    TRACKING = "tracking"
+    EVALUATION = "evaluation"
+
+
+# Of a tracking score and an evaluation on the same day, the evaluation is the latest: it is the
+# considered judgement of the review (step 12), whatever order the two were written up in.
+_SAME_DAY_RANK: dict[ScoreKind, int] = {ScoreKind.TRACKING: 0, ScoreKind.EVALUATION: 1}
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    """One score after the baseline. `seq` is the order it was recorded in (earlier is lower);
+    it only separates two entries of the same kind on the same day, the later one correcting."""
+
+    on: date
+    score: int
+    kind: ScoreKind
+    seq: int = 0
+
+
+def latest_score(entries: Iterable[ScoreEntry], as_of: date | None = None) -> ScoreEntry | None:
+    """The one rule for a sub-goal's latest score, used by the goals and outcomes services.
+
+    The entry with the latest practice date; on the same day an evaluation wins over a tracking
+    score; between two of the same kind on the same day, the one recorded later. It depends on
+    the scores alone, so it does not change when the sub-goal ends without a new score. With
+    `as_of`, only entries on or before that day count (the latest score within a period).
+    """
+    best: ScoreEntry | None = None
+    best_key: tuple[date, int, int] | None = None
+    for entry in entries:
+        if as_of is not None and entry.on > as_of:
+            continue
+        key = (entry.on, _SAME_DAY_RANK[ScoreKind(entry.kind)], entry.seq)
+        if best_key is None or key > best_key:
+            best, best_key = entry, key
+    return best
 
 
 class ScorerKind(StrEnum):

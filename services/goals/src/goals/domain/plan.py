@@ -38,10 +38,13 @@ from contracts.reference.goals import (
     Movement,
     PlanStatus,
     ReturnToFormulationReason,
+    ScoreEntry,
+    ScoreKind,
     ScorerKind,
     SubGoalEndState,
     SubGoalStatus,
     TrackingFrequency,
+    latest_score,
 )
 
 from goals.domain.closure import (
@@ -84,7 +87,6 @@ from goals.domain.scores import (
     Scorer,
     TrackingScore,
     classify_movement,
-    latest,
 )
 
 E = TypeVar("E", bound=StrEnum)
@@ -217,8 +219,16 @@ class SubGoal:
 
     @property
     def latest_score(self) -> ScorePoint | None:
-        """The latest score after the baseline; an evaluation wins a tie on the same day."""
-        point = latest([*self.scores, *self.evaluations])
+        """The latest score after the baseline, by the platform's one rule
+        (`contracts.reference.goals.latest_score`: an evaluation wins a tie on the same day)."""
+        entries = [
+            ScoreEntry(s.on, s.score, ScoreKind.TRACKING, i) for i, s in enumerate(self.scores)
+        ]
+        entries += [
+            ScoreEntry(e.on, e.score, ScoreKind.EVALUATION, i)
+            for i, e in enumerate(self.evaluations)
+        ]
+        point = latest_score(entries)
         return None if point is None else ScorePoint(point.on, point.score, is_baseline=False)
 
     @property

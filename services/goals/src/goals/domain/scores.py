@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 from contracts.reference.goals import (
     SCORE_MAX,
@@ -62,14 +60,6 @@ class Scorer:
         return cls(ScorerKind.WORKER, worker_id)
 
 
-class Dated(Protocol):
-    @property
-    def on(self) -> date: ...
-
-    @property
-    def score(self) -> int: ...
-
-
 @dataclass(frozen=True)
 class BaselineScore:
     """Where the family thinks they are before any action (Appendix 5 step 8)."""
@@ -113,15 +103,6 @@ class Evaluation:
             errors.append(FieldError("rationale", "say why to continue or change the actions"))
         if errors:
             raise InvalidEvaluation(detail="the evaluation is not complete", errors=errors)
-
-
-def latest(points: Iterable[Dated]) -> Dated | None:
-    """The latest point by date; of two on the same day, the one that comes later in `points`."""
-    best: Dated | None = None
-    for point in points:
-        if best is None or point.on >= best.on:
-            best = point
-    return best
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from contracts.outcomes.v1 import ClosureReason, ResponseKind
-from contracts.reference.goals import SubGoalEndState
+from contracts.reference.goals import ScoreEntry, ScoreKind, SubGoalEndState, latest_score
 from contracts.reference.referrals import RES_TEAMS, team_for_cluster
 from sqlalchemy import RowMapping, Table, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,7 +145,16 @@ async def persons_are_all_adults(session: AsyncSession, person_ids: list[str] | 
 
 def _sub_goal_record(row: RowMapping, score_rows: Any) -> SubGoalRecord:
     ordered = sorted(score_rows, key=lambda r: (r.scored_on, r.recorded_at))
-    latest = ordered[-1].score if ordered else None
+    by_recording = sorted((r for r in score_rows if r.kind != ENDING), key=lambda r: r.recorded_at)
+    entries = tuple(
+        ScoreEntry(r.scored_on, r.score, ScoreKind(r.kind), seq)
+        for seq, r in enumerate(by_recording)
+    )
+    point = latest_score(entries)
+    # The ending event carries the goals service's latest score by the same rule; it stands in
+    # only when none of the scores themselves has arrived.
+    endings = [r for r in ordered if r.kind == ENDING]
+    latest = point.score if point else (endings[-1].score if endings else None)
     reviews = sorted({r.scored_on for r in ordered if r.kind != ENDING})
     set_on: date = (
         row["set_on"] or (ordered[0].scored_on if ordered else row["ended_on"]) or date.min
@@ -162,6 +171,7 @@ def _sub_goal_record(row: RowMapping, score_rows: Any) -> SubGoalRecord:
         ended_on=row["ended_on"],
         tracking_frequency_days=row["tracking_frequency_days"],
         review_dates=tuple(reviews),
+        scores=entries,
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from contracts.outcomes.v1 import ClosureReason, ResponseKind
-from contracts.reference.goals import ActivityCategory, SubGoalEndState
+from contracts.reference.goals import ActivityCategory, ScoreEntry, SubGoalEndState, latest_score
 from contracts.reference.referrals import DecisionType
 
 __all__ = ["ActivityCategory", "DecisionType", "SubGoalEndState"]
@@ -77,6 +77,16 @@ class SubGoalRecord:
     ended_on: date | None = None
     tracking_frequency_days: int | None = None
     review_dates: tuple[date, ...] = ()
+    # Every tracking and evaluation score, for the latest score as of a day; `latest_score` is
+    # the latest of them by `contracts.reference.goals.latest_score`.
+    scores: tuple[ScoreEntry, ...] = ()
+
+    def latest_score_as_of(self, day: date | None) -> int | None:
+        """The latest score on or before `day` (all of them when None), by the one rule."""
+        if day is None or not self.scores:
+            return self.latest_score
+        point = latest_score(self.scores, as_of=day)
+        return None if point is None else point.score
 
 
 @dataclass(frozen=True)
