@@ -106,9 +106,10 @@ async def test_a_shuffled_and_repeated_history_gives_the_known_figures(databases
         east_s1 = await get(
             outcomes, issuer, "/v1/evaluation/improvement-by-category", **in_east, code="S1"
         )
-        assert [(r["category"], r["goals"], r["improved"]) for r in east_s1["rows"]] == [
-            ("child_safeguarding", 3, 2)
-        ]
+        assert [
+            (r["category"], r["goals"], r["improved"], r["unchanged"], r["deteriorated"])
+            for r in east_s1["rows"]
+        ] == [("child_safeguarding", 3, 2, 1, 0)]
         closures = await get(outcomes, issuer, "/v1/evaluation/closure-reasons", **in_east)
         assert closures["completed"] == 2
         assert closures["by_reason"]["family_withdrew"]["numerator"] == 1

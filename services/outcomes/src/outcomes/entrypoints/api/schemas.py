@@ -215,6 +215,9 @@ class CategoryImprovementRow(BaseModel):
     goals: int
     scored: int
     improved: int
+    unchanged: int
+    deteriorated: int
+    no_score: int
     improved_percent: float | None
 
     @classmethod
@@ -225,6 +228,9 @@ class CategoryImprovementRow(BaseModel):
             goals=row.goals,
             scored=row.movement.scored,
             improved=row.movement.improved,
+            unchanged=row.movement.unchanged,
+            deteriorated=row.movement.deteriorated,
+            no_score=row.movement.no_score,
             improved_percent=None if pct is None else float(pct),
         )
 
