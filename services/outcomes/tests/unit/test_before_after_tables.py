@@ -11,7 +11,7 @@ import pytest
 from contracts.outcomes.v1 import ResponseKind
 from contracts.reference import evaluation
 from outcomes.domain.before_after import BeforeAfterTable, compare_service_responses
-from outcomes.domain.errors import ClusterStartOutsideWindow, InvalidPeriod
+from outcomes.domain.errors import InvalidPeriod
 from outcomes.domain.records import ServiceResponseRecord
 
 MakeResponses = Callable[[ResponseKind, dict[str, tuple[int, int]]], list[ServiceResponseRecord]]
@@ -118,15 +118,51 @@ def test_responses_outside_the_window_or_clusters_are_not_counted(starts: dict[s
     assert table.count_before + table.count_after == 2
 
 
-def test_a_start_outside_the_window_is_refused() -> None:
-    with pytest.raises(ClusterStartOutsideWindow):
-        compare_service_responses(
-            [],
-            ResponseKind.CP_PLAN,
-            {"res-1": date(2021, 1, 1)},
-            date(2015, 4, 1),
-            date(2020, 1, 31),
-        )
+def test_a_child_with_several_records_in_a_month_counts_once_that_month(
+    starts: dict[str, date],
+) -> None:
+    # res-1 started before 2019: every record below falls after its start.
+    records = [
+        ServiceResponseRecord("a", ResponseKind.CP_PLAN, "res-1", date(2019, 3, 4), "child-1"),
+        ServiceResponseRecord("b", ResponseKind.CP_PLAN, "res-1", date(2019, 3, 20), "child-1"),
+        ServiceResponseRecord("c", ResponseKind.CP_PLAN, "res-1", date(2019, 3, 20), "child-2"),
+        # A new month: the same child is counted again, as the tables count per month.
+        ServiceResponseRecord("d", ResponseKind.CP_PLAN, "res-1", date(2019, 4, 2), "child-1"),
+    ]
+    table = compare_service_responses(
+        records, ResponseKind.CP_PLAN, starts, evaluation.WINDOW_FROM, evaluation.WINDOW_TO
+    )
+    assert table.row("res-1").count_after == 3
+    assert table.count_after == 3
+
+
+def test_a_cluster_whose_start_is_outside_the_window_is_reported_unsplit() -> None:
+    records = [
+        ServiceResponseRecord("a", ResponseKind.CP_PLAN, "res-1", date(2017, 6, 5), "c1"),
+        ServiceResponseRecord("b", ResponseKind.CP_PLAN, "res-1", date(2017, 8, 5), "c2"),
+        ServiceResponseRecord("c", ResponseKind.CP_PLAN, "res-2", date(2017, 8, 5), "c3"),
+        ServiceResponseRecord("d", ResponseKind.CP_PLAN, "res-2", date(2017, 9, 5), "c4"),
+    ]
+    starts = {"res-1": date(2021, 1, 1), "res-2": date(2017, 8, 1)}
+    table = compare_service_responses(
+        records, ResponseKind.CP_PLAN, starts, date(2017, 6, 1), date(2017, 9, 30)
+    )
+    unsplit = table.row("res-1")
+    assert not unsplit.split_in_window
+    assert (unsplit.months_before, unsplit.count_before) == (4, 2)
+    assert (unsplit.months_after, unsplit.count_after) == (0, 0)
+    assert unsplit.difference is None
+    split = table.row("res-2")
+    assert split.split_in_window
+    assert (split.months_before, split.count_before, split.months_after, split.count_after) == (
+        2,
+        0,
+        2,
+        2,
+    )
+    # The totals compare only clusters split within the window.
+    assert (table.count_before, table.count_after) == (0, 2)
+    assert table.difference == Decimal("1.00")
 
 
 def test_a_window_ending_before_it_starts_is_refused() -> None:

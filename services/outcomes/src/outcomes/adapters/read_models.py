@@ -28,6 +28,7 @@ from outcomes.domain.records import (
     PlanRecord,
     ServiceResponseRecord,
     SubGoalRecord,
+    child_ref,
 )
 
 TRACKING = "tracking"
@@ -287,6 +288,7 @@ async def load_records(session: AsyncSession) -> OutcomeRecords:
             kind=ResponseKind(r["kind"]),
             cluster_id=r["cluster_id"],
             occurred_on=r["occurred_on"],
+            child_ref=child_ref(r["child_id"], r["source_system"], r["source_person_id"]),
         )
         for r in await rows(orm.service_responses)
     )

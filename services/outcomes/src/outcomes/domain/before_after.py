@@ -1,7 +1,8 @@
 """Tables 1 and 2: monthly averages per cluster before and after its RES team started.
 
-Each cluster's window is split at the month its team started (that month counts as after).
-The printed tables round each average half up to two places, take each difference from the
+Each cluster's window is split at the month its team started (that month counts as after). A
+cluster whose team started outside the window has no split in it: its row says so, holds all its
+months on one side, and is left out of the totals and of Table 3. The printed tables round each average half up to two places, take each difference from the
 rounded averages and sum the rounded figures for the totals row; `exact_*` keep the unrounded
 sums that Table 3 costs.
 """
@@ -17,7 +18,7 @@ from fractions import Fraction
 
 from contracts.outcomes.v1 import ResponseKind
 
-from outcomes.domain.errors import ClusterStartOutsideWindow, InvalidPeriod
+from outcomes.domain.errors import InvalidPeriod
 from outcomes.domain.months import month_index
 from outcomes.domain.records import ContactRecord, ServiceResponseRecord
 from outcomes.domain.shares import round_half_up
@@ -30,6 +31,7 @@ class ClusterBeforeAfter:
     count_before: int
     months_after: int
     count_after: int
+    split_in_window: bool = True
 
     @property
     def exact_average_before(self) -> Fraction:
@@ -50,29 +52,38 @@ class ClusterBeforeAfter:
         return round_half_up(self.exact_average_after)
 
     @property
-    def difference(self) -> Decimal:
+    def difference(self) -> Decimal | None:
+        """After minus before; None when the window does not hold the team's start."""
+        if not self.split_in_window:
+            return None
         return self.average_after - self.average_before
 
 
 @dataclass(frozen=True)
 class BeforeAfterTable:
+    """Every cluster's row; the totals are of the clusters split within the window."""
+
     rows: tuple[ClusterBeforeAfter, ...]
 
     @property
+    def split_rows(self) -> tuple[ClusterBeforeAfter, ...]:
+        return tuple(r for r in self.rows if r.split_in_window)
+
+    @property
     def count_before(self) -> int:
-        return sum(r.count_before for r in self.rows)
+        return sum(r.count_before for r in self.split_rows)
 
     @property
     def count_after(self) -> int:
-        return sum(r.count_after for r in self.rows)
+        return sum(r.count_after for r in self.split_rows)
 
     @property
     def average_before(self) -> Decimal:
-        return sum((r.average_before for r in self.rows), Decimal("0.00"))
+        return sum((r.average_before for r in self.split_rows), Decimal("0.00"))
 
     @property
     def average_after(self) -> Decimal:
-        return sum((r.average_after for r in self.rows), Decimal("0.00"))
+        return sum((r.average_after for r in self.split_rows), Decimal("0.00"))
 
     @property
     def difference(self) -> Decimal:
@@ -80,11 +91,11 @@ class BeforeAfterTable:
 
     @property
     def exact_average_before(self) -> Fraction:
-        return sum((r.exact_average_before for r in self.rows), Fraction(0))
+        return sum((r.exact_average_before for r in self.split_rows), Fraction(0))
 
     @property
     def exact_average_after(self) -> Fraction:
-        return sum((r.exact_average_after for r in self.rows), Fraction(0))
+        return sum((r.exact_average_after for r in self.split_rows), Fraction(0))
 
     def row(self, cluster_id: str) -> ClusterBeforeAfter:
         for r in self.rows:
@@ -106,13 +117,14 @@ def compare_before_after(
     if window_from > window_to:
         raise InvalidPeriod(detail=f"window starts {window_from} after it ends {window_to}")
     first, last = month_index(window_from), month_index(window_to)
-    split: dict[str, int] = {}
-    for cluster_id, started in starts.items():
-        if not window_from <= started <= window_to:
-            raise ClusterStartOutsideWindow(
-                detail=f"{cluster_id} started {started}, outside {window_from}..{window_to}"
-            )
-        split[cluster_id] = month_index(started)
+    # A start before the window puts every month after it, a start after the window before it.
+    split = {
+        cluster_id: min(max(month_index(started), first), last + 1)
+        for cluster_id, started in starts.items()
+    }
+    split_in_window = {
+        cluster_id: window_from <= started <= window_to for cluster_id, started in starts.items()
+    }
     before: Counter[str] = Counter()
     after: Counter[str] = Counter()
     for event_cluster, day in events:
@@ -129,6 +141,7 @@ def compare_before_after(
             count_before=before[cluster_id],
             months_after=last - split[cluster_id] + 1,
             count_after=after[cluster_id],
+            split_in_window=split_in_window[cluster_id],
         )
         for cluster_id in sorted(split)
     )
@@ -142,11 +155,19 @@ def compare_service_responses(
     window_from: date,
     window_to: date,
 ) -> BeforeAfterTable:
-    """Table 1 (kind=cp_plan) or Table 2 (kind=looked_after). Each response counts once by id."""
-    seen: dict[str, ServiceResponseRecord] = {}
-    for response in responses:
-        if response.kind is kind:
-            seen.setdefault(response.response_id, response)
+    """Table 1 (kind=cp_plan) or Table 2 (kind=looked_after): the number of children, as the
+    evaluation counts them: a child counts once in a month however many records name them that
+    month (the first record's cluster), and a record counts once by id."""
+    seen: dict[tuple[str, ...], ServiceResponseRecord] = {}
+    for response in sorted(responses, key=lambda r: (r.occurred_on, r.response_id)):
+        if response.kind is not kind:
+            continue
+        key = (
+            ("child", response.child_ref, str(month_index(response.occurred_on)))
+            if response.child_ref is not None
+            else ("record", response.response_id)
+        )
+        seen.setdefault(key, response)
     events = ((r.cluster_id, r.occurred_on) for r in seen.values())
     return compare_before_after(events, starts, window_from, window_to)
 

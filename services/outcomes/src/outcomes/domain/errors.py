@@ -26,11 +26,6 @@ class UnknownGoalCode(OutcomesError):
     title = "The goal's Children and Families code is not in its code table edition"
 
 
-class ClusterStartOutsideWindow(OutcomesError):
-    code = "cluster-start-outside-window"
-    title = "A cluster's RES start date must fall inside the comparison window"
-
-
 class UnknownMeasure(OutcomesError):
     code = "unknown-measure"
     status = 404
@@ -40,3 +35,8 @@ class UnknownMeasure(OutcomesError):
 class MissingCostVolume(OutcomesError):
     code = "missing-cost-volume"
     title = "A cost row has no before/after volumes"
+
+
+class FilterNotApplicable(OutcomesError):
+    code = "filter-not-applicable"
+    title = "A filter asked for cannot narrow this figure"

@@ -115,6 +115,19 @@ class ServiceResponseRecord:
     kind: ResponseKind
     cluster_id: str
     occurred_on: date
+    # Who the response is about: the platform's person id, else the sending system's person
+    # ("mosaic:P12345"). Tables 1 and 2 count children, not records.
+    child_ref: str | None = None
+
+
+def child_ref(
+    child_id: object | None, source_system: str, source_person_id: str | None
+) -> str | None:
+    """Who a service response is about: the platform's person when matched, else the sending
+    system's person."""
+    if child_id is not None:
+        return str(child_id)
+    return f"{source_system}:{source_person_id}" if source_person_id else None
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from typing import TypeVar
 
 from contracts.outcomes.v1 import ClosureReason
 from contracts.reference.codes import ReportingCategory
+from runtime.domain import FieldError
 
-from outcomes.domain.errors import InvalidPeriod
+from outcomes.domain.errors import FilterNotApplicable, InvalidPeriod
 from outcomes.domain.goal_measures import ClosureSummary, is_completed, summarise_closures
 from outcomes.domain.months import month_end
 from outcomes.domain.movement import MovementSummary, code_row, summarise_movement
@@ -73,6 +74,25 @@ class Filter:
         if self.cluster_id is not None and cluster_id != self.cluster_id:
             return False
         return self.team_id is None or team_id == self.team_id
+
+    def goal_filters(self) -> list[str]:
+        """The query fields of the goal coding filters that are set."""
+        named = {
+            "outcome": self.outcome,
+            "priority": self.priority,
+            "code": self.code,
+            "category": self.category,
+        }
+        return [name for name, value in named.items() if value is not None]
+
+    def refuse_goal_filters(self, figure: str) -> None:
+        """For figures of plans or cluster rows, which carry no goal coding."""
+        names = self.goal_filters()
+        if names:
+            raise FilterNotApplicable(
+                detail=f"{figure} carry no Children and Families code",
+                errors=[FieldError(name, f"does not apply to {figure}") for name in names],
+            )
 
     @property
     def narrows_goals(self) -> bool:

@@ -36,14 +36,15 @@ async def records(db: Database) -> OutcomeRecords:
         return await load_records(session)
 
 
-def res_starts(cluster_id: str | None = None) -> dict[str, date]:
-    """Each RES cluster (or only `cluster_id`) and the month its team started (Table 1's split).
-    A cluster no RES team serves has no start, so its tables have no rows."""
+def res_starts(cluster_id: str | None = None, team_id: str | None = None) -> dict[str, date]:
+    """Each RES cluster (or only `cluster_id`, or only `team_id`'s) and the month its team
+    started (Table 1's split). A cluster no RES team serves has no start, so no rows."""
     return {
         cluster: team.started_on
         for team in RES_TEAMS
         for cluster in team.cluster_ids
-        if cluster_id is None or cluster == cluster_id
+        if (cluster_id is None or cluster == cluster_id)
+        and (team_id is None or team.team_id == team_id)
     }
 
 
@@ -59,20 +60,28 @@ class Window:
 
 
 def service_response_table(
-    recs: OutcomeRecords, kind: ResponseKind, window: Window, cluster_id: str | None = None
+    recs: OutcomeRecords,
+    kind: ResponseKind,
+    window: Window,
+    cluster_id: str | None = None,
+    team_id: str | None = None,
 ) -> BeforeAfterTable:
-    starts = res_starts(cluster_id)
+    starts = res_starts(cluster_id, team_id)
     return compare_service_responses(recs.responses, kind, starts, window.start, window.end)
 
 
 def cost_table(
-    recs: OutcomeRecords, window: Window, edition: str | None, cluster_id: str | None = None
+    recs: OutcomeRecords,
+    window: Window,
+    edition: str | None,
+    cluster_id: str | None = None,
+    team_id: str | None = None,
 ) -> CostComparison:
     try:
         unit_costs = costs.lookup(edition) if edition else costs.in_force_on(window.end)
     except costs.UnknownCostEdition as exc:
         raise UnknownCostEdition(detail=str(exc)) from None
-    starts = res_starts(cluster_id)
+    starts = res_starts(cluster_id, team_id)
     volumes = cost_volumes(recs.contacts, recs.responses, starts, window.start, window.end)
     return compare_costs(volumes, unit_costs)
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from outcomes.adapters import orm
 from outcomes.domain.errors import OutcomesError
 from outcomes.domain.outcome_stream import OutcomeStream, age_band_on, response_date_errors
-from outcomes.domain.records import ServiceResponseRecord
+from outcomes.domain.records import ServiceResponseRecord, child_ref
 
 
 class ResponseInFuture(OutcomesError):
@@ -105,7 +105,7 @@ async def record_service_response(
     )
     team = team_for_cluster(cmd.cluster_id)
     # The child is the platform's person when matched, else the sending system's person.
-    child_key = str(cmd.child_id) if cmd.child_id else f"{cmd.source_system}:{cmd.source_person_id}"
+    child_key = child_ref(cmd.child_id, cmd.source_system, cmd.source_person_id) or ""
     uow.emit(
         stream.service_response(
             ServiceResponseRecord(str(response_id), cmd.kind, cmd.cluster_id, cmd.occurred_on),

@@ -21,8 +21,9 @@ from outcomes.domain.before_after import BeforeAfterTable
 from outcomes.domain.cost_comparison import CostComparison
 from outcomes.domain.goal_measures import activity_progress, improvement_by_category
 from outcomes.domain.months import month_index, month_start
+from outcomes.domain.records import OutcomeRecords
 from outcomes.domain.run_chart import run_chart
-from outcomes.domain.scorecard import Scorecard, build_scorecard
+from outcomes.domain.scorecard import Scorecard, build_scorecard, goals_in_scope
 from outcomes.domain.shares import Share
 from outcomes.entrypoints.api.charts import run_chart_svg, share_bars_svg
 from outcomes.entrypoints.api.scorecard import FilterParams
@@ -113,6 +114,28 @@ def _scorecard(s: Scorecard) -> str:
     )
 
 
+NOT_CODED = """<h2>Tables 1-3</h2>
+<p class="muted">Not shown for a goal outcome, priority, code or category: child protection
+plans, care episodes, contacts and referrals carry no Children and Families code.</p>"""
+
+
+def _tables_1_to_3(
+    recs: OutcomeRecords, window: measures.Window, place: dict[str, str | None]
+) -> str:
+    table_1 = measures.service_response_table(recs, ResponseKind.CP_PLAN, window, **place)
+    table_2 = measures.service_response_table(recs, ResponseKind.LOOKED_AFTER, window, **place)
+    table_3 = measures.cost_table(recs, window, None, **place)
+    return f"""<h2>Table 1: children made subject to a child protection plan</h2>
+<p class="muted">Children per month (a child counts once a month) from {window.start} to
+{window.end}, split at each cluster's RES start; a cluster whose team started outside these
+dates has no split and is not in the totals.</p>
+{_before_after(table_1)}
+<h2>Table 2: children becoming looked after</h2>
+{_before_after(table_2)}
+<h2>Table 3: costs and cost avoidance (unit costs {escape(table_3.edition)})</h2>
+{_costs(table_3)}"""
+
+
 def _before_after(t: BeforeAfterTable) -> str:
     rows: list[list[object]] = [
         [
@@ -123,7 +146,7 @@ def _before_after(t: BeforeAfterTable) -> str:
             r.months_after,
             r.count_after,
             r.average_after,
-            r.difference,
+            "no split in window" if r.difference is None else r.difference,
         ]
         for r in t.rows
     ]
@@ -187,7 +210,11 @@ async def dashboard(
         f"{run_chart_svg(run_chart(recs, measure, first, last, flt), label)}</figure>"
         for measure, label in CHARTED
     )
-    categories = improvement_by_category(recs.sub_goals)
+    # Every figure below takes the page's filters: goals by place, coding and period; Tables 1-3
+    # by period and place (their rows are clusters), and not shown when the goals' coding is
+    # asked for, which a CP plan or a care episode does not have.
+    goals = goals_in_scope(recs, flt)
+    categories = improvement_by_category(goals)
     bars = share_bars_svg(
         [
             (
@@ -222,12 +249,11 @@ async def dashboard(
             r.total,
             f"{r.on_improving_goals.percent(0) or 0}%",
         ]
-        for r in activity_progress(recs.actions, recs.sub_goals)
+        for r in activity_progress(recs.actions, goals)
     ]
-    window = measures.Window.of(None, None)
-    table_1 = measures.service_response_table(recs, ResponseKind.CP_PLAN, window)
-    table_2 = measures.service_response_table(recs, ResponseKind.LOOKED_AFTER, window)
-    table_3 = measures.cost_table(recs, window, None)
+    window = measures.Window.of(flt.period_from, flt.period_to)
+    place = {"cluster_id": flt.cluster_id, "team_id": flt.team_id}
+    tables = "" if flt.narrows_goals else _tables_1_to_3(recs, window, place)
     described = (
         ", ".join(f"{k}={v}" for k, v in vars(params).items() if v is not None)
         or "all periods, clusters and teams"
@@ -277,13 +303,6 @@ Counts only: no family can be identified from this page.</p>
             table_4,
         )
     }
-<h2>Table 1: children made subject to a child protection plan</h2>
-<p class="muted">Monthly averages from {window.start} to {window.end}, split at each cluster's
-RES start.</p>
-{_before_after(table_1)}
-<h2>Table 2: children becoming looked after</h2>
-{_before_after(table_2)}
-<h2>Table 3: costs and cost avoidance (unit costs {escape(table_3.edition)})</h2>
-{_costs(table_3)}
+{tables or NOT_CODED}
 </body></html>"""
     return HTMLResponse(html)

@@ -51,10 +51,10 @@ async def goal_movement(
 async def closure_reasons(
     params: FilterParams = Depends(), db: Database = Depends(get_db)
 ) -> ClosureReasonsResponse:
+    flt = params.filter()
+    flt.refuse_goal_filters("closure reasons of plans")
     recs = await measures.records(db)
-    return ClosureReasonsResponse.of(
-        summarise_closures(closed_plans_in_scope(recs, params.filter()))
-    )
+    return ClosureReasonsResponse.of(summarise_closures(closed_plans_in_scope(recs, flt)))
 
 
 @router.get(

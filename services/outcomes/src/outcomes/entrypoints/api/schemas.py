@@ -269,14 +269,19 @@ class Table4Response(BaseModel):
 
 
 class BeforeAfterRow(BaseModel):
+    """A cluster's children per month before and after its RES team started. Where the window
+    does not hold the start, `split_in_window` is false, every month is on one side, the
+    difference is null and the row is not in the totals."""
+
     cluster_id: str
+    split_in_window: bool
     months_before: int
     count_before: int
     average_before: Decimal
     months_after: int
     count_after: int
     average_after: Decimal
-    difference: Decimal
+    difference: Decimal | None
 
 
 class BeforeAfterTotals(BaseModel):
@@ -305,6 +310,7 @@ class BeforeAfterResponse(BaseModel):
             rows=[
                 BeforeAfterRow(
                     cluster_id=r.cluster_id,
+                    split_in_window=r.split_in_window,
                     months_before=r.months_before,
                     count_before=r.count_before,
                     average_before=r.average_before,

@@ -1,0 +1,132 @@
+"""Every filter an evaluation endpoint or the dashboard accepts applies to every figure it
+returns; Tables 1 and 2 count children; a window without a cluster's RES start is reported,
+not refused. Both databases, through the consumer's own `apply`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from contracts.registry import parse_payload
+from runtime.testing import run_service
+
+pytestmark = pytest.mark.integration
+
+UNUSED_BROKER = "127.0.0.1:1"
+PARTNER = {"agency": "case-system", "scopes": ["service-responses:write"]}
+
+
+async def apply_all(service, envelopes) -> None:  # type: ignore[no-untyped-def]
+    consumer = service.workers.consumer
+    for env in envelopes:
+        await consumer.apply(env, consumer.handlers[env.type], parse_payload(env))
+
+
+async def get(service, issuer, path: str, **params: Any) -> Any:  # type: ignore[no-untyped-def]
+    r = await service.client.get(path, params=params, headers=issuer.headers("bi_analyst"))
+    assert r.status_code == 200, r.text
+    return r.json() if "json" in r.headers["content-type"] else r.text
+
+
+def cp_plan(source_id: str, person: str, occurred_on: str, cluster: str) -> dict[str, Any]:
+    return {
+        "kind": "cp_plan",
+        "cluster_id": cluster,
+        "occurred_on": occurred_on,
+        "source_id": source_id,
+        "source_person_id": person,
+    }
+
+
+def table_rows(html: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table after `heading`."""
+    section = html.split(heading, 1)[1]
+    body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if row]
+
+
+async def test_the_dashboard_narrows_categories_and_table_4_to_its_cluster(
+    databases, issuer, history
+):
+    async with run_service(
+        "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
+    ) as outcomes:
+        await apply_all(outcomes, history.events)
+        everywhere = await get(outcomes, issuer, "/v1/dashboard")
+        east = await get(outcomes, issuer, "/v1/dashboard", cluster_id="inner-east")
+        heading = "Table 4: activities against goal progress"
+        assert {r[0]: r[5] for r in table_rows(everywhere, heading)} == {
+            "Parenting work": "6",
+            "Relationship work": "6",
+        }
+        # Inner East holds families 0, 2 and 4: three goals of each kind.
+        assert {r[0]: r[5] for r in table_rows(east, heading)} == {
+            "Parenting work": "3",
+            "Relationship work": "3",
+        }
+        categories = "<h2>Goal movement by reporting category</h2>"
+        assert {r[0]: r[1] for r in table_rows(east, categories)} == {
+            "Adult behaviour": "3",
+            "Child safeguarding": "3",
+        }
+        # The tables of clusters follow the cluster too.
+        cp = "<h2>Table 1: children made subject to a child protection plan</h2>"
+        assert [r[0] for r in table_rows(east, cp)] == ["inner-east", "Total"]
+        # A goal coding cannot narrow child protection plans: the tables are not shown.
+        coded = await get(outcomes, issuer, "/v1/dashboard", code="S1")
+        assert cp not in coded
+        assert "carry no Children and Families code" in coded
+        # Closure reasons are of plans, which a goal coding cannot narrow: refused, not ignored.
+        r = await outcomes.client.get(
+            "/v1/evaluation/closure-reasons",
+            params={"code": "S1", "cluster_id": "inner-east"},
+            headers=issuer.headers("bi_analyst"),
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in r.json()["errors"]] == ["code"]
+
+
+async def test_tables_1_and_2_count_children_and_report_clusters_without_a_split(databases, issuer):
+    partner = issuer.headers("partner", **PARTNER)
+    async with run_service(
+        "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
+    ) as outcomes:
+        items = [
+            # One child with two CP plan records in March 2019, and again in April: two.
+            cp_plan("cp-1", "P1", "2019-03-04", "inner-east"),
+            cp_plan("cp-2", "P1", "2019-03-25", "inner-east"),
+            cp_plan("cp-3", "P1", "2019-04-02", "inner-east"),
+            cp_plan("cp-4", "P2", "2019-03-25", "inner-east"),
+            cp_plan("cp-5", "P3", "2017-07-03", "inner-east"),
+        ]
+        r = await outcomes.client.post(
+            "/v1/service-responses:batch", json={"items": items}, headers=partner
+        )
+        assert r.status_code == 200, r.text
+        # The paper's June 2018 - March 2020 snapshot: every team started before it.
+        snapshot = {"from": "2018-06-01", "to": "2020-03-31"}
+        table = await get(outcomes, issuer, "/v1/evaluation/table-1", **snapshot)
+        east = next(r for r in table["rows"] if r["cluster_id"] == "inner-east")
+        assert east["split_in_window"] is False
+        assert (east["months_before"], east["months_after"], east["count_after"]) == (0, 22, 3)
+        assert east["difference"] is None
+        assert table["totals"]["count_after"] == 0
+        # 2017-06 to 2019-12 holds Inner East's start (October 2017) but not every team's.
+        wider = await get(
+            outcomes, issuer, "/v1/evaluation/table-1", **{"from": "2017-06-01", "to": "2019-12-31"}
+        )
+        east = next(r for r in wider["rows"] if r["cluster_id"] == "inner-east")
+        assert east["split_in_window"] is True
+        assert (east["months_before"], east["count_before"]) == (4, 1)
+        assert (east["months_after"], east["count_after"]) == (27, 3)
+        # RES 2gether started in January 2017, before the window: reported, without a split.
+        together = next(r for r in wider["rows"] if r["cluster_id"] == "2gether")
+        assert (together["split_in_window"], together["months_before"]) == (False, 0)
+        assert wider["totals"]["count_after"] == 3
+        cost = await get(
+            outcomes, issuer, "/v1/evaluation/table-3", **{"from": "2017-06-01", "to": "2019-12-31"}
+        )
+        cp = next(line for line in cost["lines"] if line["row"] == "cp_plans")
+        assert cp["monthly_volume_after"] != "0"
