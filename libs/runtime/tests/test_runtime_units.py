@@ -207,3 +207,39 @@ def test_token_times_must_be_numbers_not_in_the_future_and_not_too_long_lived():
     assert "future" in problem(iat=now + 3600, exp=now + 4000)
     assert "longer" in problem(iat=now, exp=now + 3601)
     assert problem(iat=now, exp=now + 3600) is None
+
+
+def test_the_json_body_check_names_a_repeated_key_and_forbidden_text_wherever_they_are():
+    from runtime.jsonbody import body_problems
+
+    raw = (
+        b'{"source": "a", "source": "b", "caller": {"name": "x\\u0000"},'
+        b' "tried": [{"what": "ok"}, {"what": "\\u001b[2J"}], "note": "a\\u202eb"}'
+    )
+    named = {(e.field, e.message.split(",")[0]) for e in body_problems(raw)}
+    assert named == {
+        ("source", "is given more than once in the same object"),
+        ("caller.name", "holds U+0000"),
+        ("tried.1.what", "holds U+001B"),
+        ("note", "holds U+202E"),
+    }
+    # Line breaks and tabs are text; a body that is not JSON is the framework's to answer.
+    assert (
+        body_problems(b'{"note": "line one\\nline two\\ttabbed\\r\\n", "n": [1, {"a": 2}]}') == []
+    )
+    assert body_problems(b"{not json") == []
+
+
+@pytest.mark.parametrize(
+    ("born", "problem"),
+    [
+        ("1800-01-01", "more than 120 years ago"),
+        ("2099-01-01", "in the future"),
+        ("1950-06-01", None),
+    ],
+)
+def test_a_date_of_birth_no_living_person_has_is_implausible(born, problem):
+    from contracts.plausibility import date_of_birth_problem
+
+    found = date_of_birth_problem(date.fromisoformat(born), date(2026, 1, 1))
+    assert (found is None) if problem is None else (problem in (found or ""))

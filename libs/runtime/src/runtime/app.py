@@ -22,6 +22,7 @@ from runtime.db import Database
 from runtime.errors import ProblemError, install_problem_handlers, problem_response
 from runtime.idempotency import IdempotencyMiddleware
 from runtime.identity import Principal, Role
+from runtime.jsonbody import strict_json_body
 from runtime.kafka import broker_reachable, ensure_topics
 from runtime.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from runtime.outbox import OutboxRelay
@@ -162,7 +163,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
-        dependencies=[Depends(authorise)],
+        dependencies=[Depends(authorise), Depends(strict_json_body)],
     )
     app.state.definition = definition
     app.state.settings = settings

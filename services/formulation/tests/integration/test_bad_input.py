@@ -183,6 +183,15 @@ async def test_bad_input_gets_a_problem_and_changes_nothing(broker, databases, i
             Bad("an unknown alignment moment", "PUT", f"{M}/alignment-scores/middle",
                 {"scores": [{"participant_id": someone, "score": 5}]},
                 422, "validation-error", "moment"),
+            Bad("NUL in a factor", "POST", f"{A}/factors",
+                {"p": "protective", "description": "Gran\u0000"},
+                422, "validation-error", "description"),
+            Bad("ESC in a next step", "POST", f"{A}/next-steps",
+                {**step, "what": "\u001b[2J"}, 422, "validation-error", "what"),
+            Bad("a right-to-left override in a hypothesis", "PUT", f"{A}/hypothesis",
+                {"text": "Late \u202eecnetnes"}, 422, "validation-error", "text"),
+            Bad("a key given twice", "PUT", f"{A}/hypothesis",
+                b'{"text": "Mornings", "text": "Evenings"}', 422, "validation-error", "text"),
         ]  # fmt: skip
 
         before = await _counts(service)
@@ -193,9 +202,15 @@ async def test_bad_input_gets_a_problem_and_changes_nothing(broker, databases, i
                 headers["If-Match"] = me.etags[case.path.split("/")[3]]
             elif case.if_match is not None:
                 headers["If-Match"] = case.if_match
-            response = await service.client.request(
-                case.method, case.path, json=case.body, headers=headers
-            )
+            if isinstance(case.body, bytes):
+                headers["content-type"] = "application/json"
+                response = await service.client.request(
+                    case.method, case.path, content=case.body, headers=headers
+                )
+            else:
+                response = await service.client.request(
+                    case.method, case.path, json=case.body, headers=headers
+                )
             assert response.status_code == case.status, f"{case.label}: {response.text}"
             assert response.headers["content-type"] == "application/problem+json", case.label
             found = response.json()

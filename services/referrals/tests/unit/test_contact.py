@@ -22,6 +22,7 @@ from referrals.domain.errors import (
     ContactAlreadyDecided,
     FormulationAlreadyRequested,
     FormulationNotRequested,
+    SourceNotForPartners,
 )
 from referrals.domain.rereferral import ClosedInvolvement
 
@@ -35,6 +36,16 @@ def test_a_contact_opens_with_only_its_source():
     assert contact.is_open
     [event] = contact.events
     assert event == ContactOpened(contact_id=contact_id, source="parent_or_carer", opened_at=NOW)
+
+
+@pytest.mark.parametrize("source", ["duty_and_advice", "early_help_hub", "allocations_panel"])
+def test_a_partner_system_cannot_open_a_contact_as_the_councils_own_route(source):
+    with pytest.raises(SourceNotForPartners) as refused:
+        Contact.open(uuid.uuid4(), ReferralSource(source), NOW, by_partner=True)
+    assert [e.field for e in refused.value.errors] == ["source"]
+    # The council's own staff open contacts by those routes, and partners by theirs.
+    assert Contact.open(uuid.uuid4(), ReferralSource(source), NOW).source.value == source
+    assert Contact.open(uuid.uuid4(), ReferralSource.SCHOOL_VIA_CLUSTER, NOW, by_partner=True)
 
 
 def test_a_contact_keeps_the_worry_in_the_callers_words_but_never_publishes_it():

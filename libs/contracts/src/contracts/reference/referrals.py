@@ -42,6 +42,17 @@ REFERRAL_SOURCE_LABELS: dict[ReferralSource, str] = {
     ReferralSource.OTHER_AGENCY: "Other agency",
 }
 
+# What a partner agency's own system may open a contact as: the routes from outside the
+# council. The front door, the hub, the panel and area social work are the council's staff,
+# who open contacts with their own tokens; a partner naming one of them misstates the record.
+PARTNER_SOURCES: frozenset[ReferralSource] = frozenset(
+    {
+        ReferralSource.SCHOOL_VIA_CLUSTER,
+        ReferralSource.ACADEMY_OUTSIDE_CLUSTER,
+        ReferralSource.OTHER_AGENCY,
+    }
+)
+
 SOURCES_OUTSIDE_CLUSTER_ARRANGEMENT: frozenset[ReferralSource] = frozenset(
     {ReferralSource.ACADEMY_OUTSIDE_CLUSTER}
 )

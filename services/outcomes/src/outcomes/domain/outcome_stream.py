@@ -17,6 +17,7 @@ from contracts.outcomes.v1 import (
     ServiceResponseRecorded,
     SubGoalMovementRecorded,
 )
+from contracts.plausibility import OLDEST_AGE_YEARS
 from contracts.reference import codes
 from runtime import pseudonym
 from runtime.domain import FieldError
@@ -32,9 +33,6 @@ UNKNOWN_CLUSTER = "unknown"
 def stream_event_id(source_event_id: uuid.UUID, event_type: str) -> uuid.UUID:
     """The id of the stream event a source event gives rise to: the same on every replay."""
     return uuid.uuid5(STREAM_NAMESPACE, f"{source_event_id}/{event_type}")
-
-
-OLDEST_AGE_YEARS = 120
 
 
 def response_date_errors(

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from contracts.envelope import EventPayload
 from contracts.reference.referrals import (
+    PARTNER_SOURCES,
     SUPPORT_LEVEL_FOR_DECISION,
     ConsentStatus,
     ReferralSource,
@@ -28,8 +29,10 @@ from contracts.referrals.v1 import (
 from referrals.domain.decisions import Decision, ensure_decision_is_complete
 from referrals.domain.errors import (
     ContactAlreadyDecided,
+    FieldError,
     FormulationAlreadyRequested,
     FormulationNotRequested,
+    SourceNotForPartners,
 )
 from referrals.domain.rereferral import ClosedInvolvement, find_rereferral
 
@@ -144,7 +147,13 @@ class Contact:
         caller: Caller | None = None,
         worry: str | None = None,
         cluster_id: str | None = None,
+        by_partner: bool = False,
     ) -> Contact:
+        if by_partner and source not in PARTNER_SOURCES:
+            raise SourceNotForPartners(
+                detail=f"a partner system cannot open a contact as {source.value}",
+                errors=[FieldError("source", f"one of {sorted(s.value for s in PARTNER_SOURCES)}")],
+            )
         contact = cls(contact_id, source, opened_at=now, caller=caller or Caller())
         contact.cluster_id = cluster_id
         if worry and worry.strip():

@@ -20,6 +20,7 @@ __all__ = [
     "PersonAlreadyRegistered",
     "PossibleDuplicatePerson",
     "ReferralsError",
+    "SourceNotForPartners",
     "UnknownRecord",
     "WorkerAtCapacity",
     "WorkerNotInTeam",
@@ -63,6 +64,12 @@ class InvalidAllocation(ReferralsError):
     code = "invalid-allocation"
     status = 422
     title = "The allocation is not valid"
+
+
+class SourceNotForPartners(ReferralsError):
+    code = "source-not-for-partners"
+    status = 422
+    title = "A partner system may open a contact only as a route from outside the council"
 
 
 class UnknownRecord(ReferralsError):

@@ -25,6 +25,7 @@ class OpenContact:
     caller: Caller
     worry: str | None = None
     cluster_id: str | None = None
+    by_partner: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ async def open_contact(cmd: OpenContact, uow: ReferralsUnitOfWork, now: datetime
         caller=cmd.caller,
         worry=cmd.worry,
         cluster_id=cmd.cluster_id,
+        by_partner=cmd.by_partner,
     )
     await uow.repos.contacts.add(contact)
     uow.collect(contact)

@@ -455,6 +455,7 @@ async def create_contact(
         caller=body.caller.to_domain(caller),
         worry=body.worry,
         cluster_id=body.cluster_id,
+        by_partner=caller.is_partner,
     )
     async with uow:
         contact = await use_cases.open_contact(cmd, uow, utcnow())

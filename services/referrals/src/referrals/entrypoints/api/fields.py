@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
+from contracts.plausibility import date_of_birth_problem
 from contracts.reference.referrals import CLUSTERS, RES_TEAMS
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -41,6 +42,13 @@ def not_in_the_future(value: date) -> date:
     return value
 
 
+def plausible_date_of_birth(value: date) -> date:
+    problem = date_of_birth_problem(value, datetime.now(UTC).date())
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def not_later_than_now(value: datetime) -> datetime:
     if value > datetime.now(UTC) + CLOCK_SKEW:
         raise ValueError("must not be in the future")
@@ -51,6 +59,7 @@ ClusterId = Annotated[str, AfterValidator(known_cluster)]
 TeamId = Annotated[str, AfterValidator(known_team)]
 PastDate = Annotated[date, AfterValidator(not_in_the_future)]
 PastDateTime = Annotated[AwareDatetime, AfterValidator(not_later_than_now)]
+DateOfBirth = Annotated[date, AfterValidator(plausible_date_of_birth)]
 
 
 class Strict(BaseModel):

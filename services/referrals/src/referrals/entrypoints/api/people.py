@@ -31,7 +31,7 @@ from referrals.entrypoints.api.access import (
     ensure_can_see_person,
     get_referrals_uow,
 )
-from referrals.entrypoints.api.fields import PastDate, ShortText, Strict
+from referrals.entrypoints.api.fields import DateOfBirth, ShortText, Strict
 from referrals.service_layer import people as use_cases
 from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
@@ -49,7 +49,7 @@ MAX_RELATIONSHIPS = 60
 class PersonDetailsRequest(Strict):
     given_name: ShortText | None = None
     family_name: ShortText | None = None
-    date_of_birth: PastDate | None = None
+    date_of_birth: DateOfBirth | None = None
     nhs_number: NhsNumber | None = None
     address_lines: list[ShortText] = Field(default_factory=list, max_length=6)
     postcode: Postcode | None = None
@@ -82,7 +82,7 @@ class UpdatePersonRequest(Strict):
     kind: PersonKind | None = None
     given_name: ShortText | None = None
     family_name: ShortText | None = None
-    date_of_birth: PastDate | None = None
+    date_of_birth: DateOfBirth | None = None
     nhs_number: NhsNumber | None = None
     address_lines: list[ShortText] | None = Field(None, max_length=6)
     postcode: Postcode | None = None
