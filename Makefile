@@ -63,7 +63,10 @@ schemas: install ## regenerate committed JSON Schemas and the AsyncAPI document
 migrate: install
 	$(VENV)/bin/lpm migrate
 
-bench: install ## throughput and lag figures for the slice (not part of make test)
+# The HTTP figures need wrk (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk);
+# without it the bench says so and prints the rest.
+bench: install ## intake beside its bare baseline (wrk), lag on both brokers (not part of make test)
+	@command -v wrk >/dev/null || echo "make bench: wrk not found (apt-get install wrk); the intake figures will be skipped"
 	$(PY) -m benchmarks.slice
 
 demo: install ## drive the whole journey through the public APIs, then print the scorecard

@@ -1,36 +1,39 @@
-"""`make bench`: figures for the backbone slice on the single-machine default (SQLite, embedded
-broker, real HTTP through uvicorn).
+"""`make bench`: the platform's figures, each beside its baseline measured in the same run.
 
-1. HTTP write throughput of `POST /v1/contacts` (JWT check, validation, audit, outbox in one
-   transaction) beside a bare FastAPI endpoint doing one INSERT with the same driver.
-2. Event-to-projection lag at a steady rate: from the outbox row's commit in referrals to the
-   inbox row's commit in outcomes, per event (p50, p99).
+1. Intake: `wrk` (outside the servers' process and language) loads the bare FastAPI + one
+   INSERT app and `POST /v1/contacts` (token, policy, audit, outbox; relay and the outcomes
+   consumer running) in alternating rounds, on SQLite and on PostgreSQL.
+2. Event-to-projection lag at a steady rate (a Python client, which only has to keep the
+   rate): from the outbox row's commit in referrals to the inbox row's commit in outcomes,
+   on the embedded broker and on Apache Kafka (KRaft).
+
+`BENCH_SECONDS` (per wrk round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_RATE`,
+`BENCH_ONLY` (comma-separated: intake, lag) change what runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import platform
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from runtime.broker import EmbeddedBroker, free_port
-from runtime.devauth import ensure_dev_issuer, issuer_dir, sign, token_claims
-from runtime.kafka import ensure_topics
-from runtime.migrations import upgrade
-from runtime.services import SERVICES
+from runtime.db import Database
+from sqlalchemy import text
 
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+from benchmarks import stack
+
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-RATE = float(os.environ.get("BENCH_RATE", "50"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+RATE = float(os.environ.get("BENCH_RATE", "200"))
+LAG_SECONDS = float(os.environ.get("BENCH_LAG_SECONDS", "10"))
+ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
 BODY = {
     "source": "school_via_cluster",
     "cluster_id": "inner-east",
@@ -38,61 +41,59 @@ BODY = {
 }
 
 
-def _serve(module: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            module,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={**os.environ, **env},
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+def wanted(section: str) -> bool:
+    return not ONLY or section in ONLY
 
 
-def _wait(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- 1. intake ---------------------------------------------------------------------------------
+
+
+def intake(work: Path, kind: str, token: str) -> None:
+    with stack.broker("embedded", work) as broker:
+        s = stack.Stack(work, broker.bootstrap, stack.Databases(kind, work))
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} not ready")
+            for name in ("bare", "referrals", "outcomes"):
+                s.start(name)
+            s.ready()
+            bare_url = s.url("bare", "/bare")
+            full_url = s.url("referrals", "/v1/contacts")
+            auth = f"Bearer {token}"
+            # Warm both (first connections, statement caches) before anything is counted.
+            stack.wrk(bare_url, BODY, None, 2, CONNECTIONS)
+            stack.wrk(full_url, BODY, auth, 2, CONNECTIONS)
+            ratios = []
+            for n in range(1, ROUNDS + 1):
+                bare = stack.wrk(bare_url, BODY, None, SECONDS, CONNECTIONS)
+                full = stack.wrk(full_url, BODY, auth, SECONDS, CONNECTIONS)
+                ratio = full.rate / bare.rate if bare.rate else 0.0
+                ratios.append(ratio)
+                print(f"  {kind:<10} round {n}  bare FastAPI + one INSERT : {bare.line()}")
+                print(
+                    f"  {kind:<10} round {n}  POST /v1/contacts (full)  : {full.line()}"
+                    f"  ratio {ratio:.2f}x"
+                )
+            print(
+                f"  {kind:<10} full stack / bare: {min(ratios):.2f}-{max(ratios):.2f}x "
+                f"(target >= 0.5x, full-stack p99 < 250 ms)",
+                flush=True,
+            )
+        finally:
+            s.close()
 
 
-async def _throughput(url: str, headers: dict[str, str]) -> float:
-    done = 0
-    stop = time.monotonic() + SECONDS
-    async with httpx.AsyncClient(timeout=30) as client:
-
-        async def worker() -> None:
-            nonlocal done
-            while time.monotonic() < stop:
-                r = await client.post(url, json=BODY, headers=headers)
-                if r.status_code != 201:
-                    raise SystemExit(f"{url}: {r.status_code} {r.text}")
-                done += 1
-
-        started = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return done / (time.monotonic() - started)
+# -- 2. lag ------------------------------------------------------------------------------------
 
 
-async def _steady(url: str, headers: dict[str, str], count: int) -> None:
-    async with httpx.AsyncClient(timeout=30) as client:
-        interval = 1.0 / RATE
+async def _steady(url: str, headers: dict[str, str], count: int, rate: float) -> datetime:
+    started = datetime.now(UTC)
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        interval = 1.0 / rate
         next_at = time.monotonic()
         pending = []
         for _ in range(count):
@@ -100,112 +101,104 @@ async def _steady(url: str, headers: dict[str, str], count: int) -> None:
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         for r in await asyncio.gather(*pending):
-            assert r.status_code == 201, r.text
+            if r.status_code != 201:
+                raise SystemExit(f"lag run: {r.status_code} {r.text}")
+    return started
 
 
-def _lags(referrals_db: Path, outcomes_db: Path, since: str) -> list[float]:
-    with sqlite3.connect(referrals_db) as r, sqlite3.connect(outcomes_db) as o:
-        created = dict(
-            r.execute(
-                "SELECT replace(id, '-', ''), created_at FROM outbox WHERE created_at >= ?",
-                (since,),
+async def _lags(referrals_url: str, outcomes_url: str, since: datetime) -> list[float]:
+    r, o = Database(referrals_url), Database(outcomes_url)
+    try:
+        async with r.engine.connect() as rc:
+            rows = await rc.execute(
+                text("SELECT id, created_at FROM outbox WHERE created_at >= :since"),
+                {"since": since.isoformat(sep=" ") if not r.is_postgres else since},
             )
-        )
-        processed = dict(
-            o.execute("SELECT replace(event_id, '-', ''), processed_at FROM processed_messages")
-        )
-    lags = []
-    for event_id, at in created.items():
-        if event_id in processed:
-            lags.append(
-                (
-                    datetime.fromisoformat(processed[event_id]) - datetime.fromisoformat(at)
-                ).total_seconds()
-                * 1000
-            )
-    return lags
+            created = {str(i).replace("-", ""): _aware(at) for i, at in rows}
+        async with o.engine.connect() as oc:
+            rows = await oc.execute(text("SELECT event_id, processed_at FROM processed_messages"))
+            processed = {str(i).replace("-", ""): _aware(at) for i, at in rows}
+    finally:
+        await r.dispose()
+        await o.dispose()
+    return [
+        (processed[i] - at).total_seconds() * 1000 for i, at in created.items() if i in processed
+    ]
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+def _aware(value: datetime | str) -> datetime:
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def lag(work: Path, broker_kind: str, token: str) -> None:
+    with stack.broker(broker_kind, work) as broker:
+        s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
+        try:
+            for name in ("referrals", "outcomes"):
+                s.start(name)
+            s.ready()
+            count = int(RATE * LAG_SECONDS)
+            url = s.url("referrals", "/v1/contacts")
+            headers = {"Authorization": f"Bearer {token}"}
+            asyncio.run(_steady(url, headers, int(RATE), RATE))  # warm: groups joined, caches
+            time.sleep(2)
+            since = asyncio.run(_steady(url, headers, count, RATE))
+            deadline = time.monotonic() + 60
+            lags: list[float] = []
+            while time.monotonic() < deadline:
+                lags = asyncio.run(_lags(s.urls["referrals"], s.urls["outcomes"], since))
+                if len(lags) >= count:
+                    break
+                time.sleep(0.5)
+        finally:
+            s.close()
+    name = "Apache Kafka (KRaft)" if broker_kind == "apache" else "embedded broker"
+    if not lags:
+        print(f"  {name:<22}: no events projected (logs in {work})")
+        return
+    print(
+        f"  {name:<22}: {len(lags)} events at {RATE:.0f}/s: p50 {pct(lags, 0.5):.0f} ms, "
+        f"p99 {pct(lags, 0.99):.0f} ms, max {max(lags):.0f} ms, "
+        f"mean {statistics.fmean(lags):.0f} ms (target p50 < 100 ms, p99 < 500 ms)",
+        flush=True,
+    )
 
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="lpm-bench-"))
-    ensure_dev_issuer(work)
-    folder = issuer_dir(work)
-    token = sign(
-        folder / "signing-key.pem",
-        folder / "jwks.json",
-        token_claims("duty_advice", "bench", None, None, []),
-        issuer=os.environ["LPM_AUTH_ISSUER"],
-    )
-    headers = {"Authorization": f"Bearer {token}"}
-    broker = EmbeddedBroker(free_port(), log_path=work / "broker.log")
-    broker.start()
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        asyncio.run(ensure_topics(broker.bootstrap))
-        env = {
-            "LPM_DATA_DIR": str(work),
-            "LPM_KAFKA_BOOTSTRAP": broker.bootstrap,
-            "LPM_RATE_LIMIT_PER_MINUTE": "10000000",
-            "BARE_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bare.db",
-        }
-        ports = {name: free_port() for name in ("referrals", "outcomes", "bare")}
-        for name in ("referrals", "outcomes"):
-            upgrade(SERVICES[name].migrations, f"sqlite+aiosqlite:///{work}/{name}.db")
-            env[f"{name.upper()}_PORT"] = str(ports[name])
-            procs.append(
-                _serve(f"{name}.bootstrap:create_app", ports[name], env, work / f"{name}.log")
-            )
-        procs.append(
-            _serve("benchmarks.bare_app:create_app", ports["bare"], env, work / "bare.log")
-        )
-        for name in ("referrals", "outcomes"):
-            _wait(f"http://127.0.0.1:{ports[name]}/health/ready")
-        _wait(f"http://127.0.0.1:{ports['bare']}/docs")
-
-        bare = asyncio.run(_throughput(f"http://127.0.0.1:{ports['bare']}/bare", {}))
-        ours = asyncio.run(
-            _throughput(f"http://127.0.0.1:{ports['referrals']}/v1/contacts", headers)
-        )
-        time.sleep(3)  # let the relay and consumer drain the throughput run
-        since = datetime.now().astimezone().isoformat()
-        count = int(RATE * SECONDS)
-        asyncio.run(_steady(f"http://127.0.0.1:{ports['referrals']}/v1/contacts", headers, count))
-        deadline = time.monotonic() + 60
-        lags: list[float] = []
-        while time.monotonic() < deadline:
-            lags = _lags(work / "referrals.db", work / "outcomes.db", since.replace("T", " ")[:26])
-            if len(lags) >= count:
-                break
-            time.sleep(0.5)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(10)
-        broker.stop()
-
+    token = stack.dev_token(work)
+    print(f"machine: {stack.describe_machine()}")
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"SQLite (aiosqlite), embedded broker; {CONCURRENCY} concurrent clients, {SECONDS:.0f} s"
+        "the figures that matter are the ratios: the machine may be shared, so absolute rates "
+        "move from run to run\n"
     )
-    print(f"bare FastAPI + one INSERT      : {bare:8.1f} writes/s")
-    print(f"POST /v1/contacts (full stack) : {ours:8.1f} writes/s  ({ours / bare:.0%} of bare)")
-    if lags:
+    if wanted("intake"):
         print(
-            f"event-to-projection lag at {RATE:.0f} writes/s over {len(lags)} events: "
-            f"p50 {_pct(lags, 0.5):.0f} ms, p99 {_pct(lags, 0.99):.0f} ms, "
-            f"max {max(lags):.0f} ms, mean {statistics.fmean(lags):.0f} ms"
+            f"1. intake, wrk -c {CONNECTIONS}, {ROUNDS} alternating rounds of {SECONDS:.0f} s, "
+            "embedded broker, relay and outcomes consumer running"
         )
-    else:
-        print("event-to-projection lag: no events projected (see logs in", work, ")")
-        return 1
+        if not stack.wrk_available():
+            print(f"  skipped: {stack.WRK_HELP}")
+        else:
+            kinds = ["sqlite"]
+            if stack.postgres_reachable():
+                kinds.append("postgresql")
+            else:
+                print(f"  PostgreSQL skipped: nothing answers at {stack.PG_ADMIN}")
+            for kind in kinds:
+                intake(work, kind, token)
+        print()
+    if wanted("lag"):
+        print(f"2. event-to-projection lag at {RATE:.0f} events/s for {LAG_SECONDS:.0f} s, SQLite")
+        lag(work, "embedded", token)
+        if stack.kraft_available():
+            lag(work, "apache", token)
+        else:
+            print("  Apache Kafka skipped: needs java and `make kafka`")
+        print()
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import pytest
+from runtime import broker as broker_module
 from runtime.concurrency import require_if_match
 from runtime.errors import ProblemError
 from runtime.identity import Principal, Role
@@ -243,3 +244,12 @@ def test_a_date_of_birth_no_living_person_has_is_implausible(born, problem):
 
     found = date_of_birth_problem(date.fromisoformat(born), date(2026, 1, 1))
     assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_a_kraft_cluster_id_never_starts_with_a_dash(monkeypatch):
+    # 0xF8 encodes to "-" in URL-safe base64: the storage tool would read the id as an option.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(int=1)])
+    monkeypatch.setattr(broker_module.uuid, "uuid4", lambda: next(draws))
+    cluster = broker_module.kraft_cluster_id()
+    assert not cluster.startswith("-")
+    assert len(cluster) == 22

@@ -127,6 +127,15 @@ def apache_kafka_available() -> bool:
     return shutil.which("java") is not None and any(kafka_lib().glob("kafka_2.13-*.jar"))
 
 
+def kraft_cluster_id() -> str:
+    """A random cluster id for `StorageTool format -t`: one starting with "-" would be read as
+    an option, so draw again (as Kafka's own Uuid.randomUuid does)."""
+    while True:
+        cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster.startswith("-"):
+            return cluster
+
+
 class KRaftBroker(EmbeddedBroker):
     """Apache Kafka in KRaft mode, one process acting as broker and controller.
 
@@ -197,7 +206,7 @@ class KRaftBroker(EmbeddedBroker):
         config = self._config()
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         if not (self.data_dir / "kafka-logs" / "meta.properties").exists():
-            cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            cluster = kraft_cluster_id()
             subprocess.run(
                 self._java(
                     "kafka.tools.StorageTool",
