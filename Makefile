@@ -26,12 +26,17 @@ install: $(VENV)/.installed ## install the workspace and its pinned dependencies
 KAFKA_LIB := $(TOOLS)/kafka/lib
 
 # The Apache Kafka jars pinned in deploy/kafka/pom.xml, copied for runtime.broker.KRaftBroker.
-kafka: $(KAFKA_LIB)/.copied ## Apache Kafka (KRaft) jars into .tools/kafka/lib (needs java 17+ and mvn)
-
-$(KAFKA_LIB)/.copied: deploy/kafka/pom.xml
-	rm -rf $(KAFKA_LIB)
-	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIB)
-	@touch $@
+# Copied again only when the pom's content changes (its hash is the stamp, not its mtime: a
+# fresh checkout must not redo it), into a new folder swapped in whole, so a broker starting
+# meanwhile from the same .tools never finds the folder half-filled.
+kafka: ## Apache Kafka (KRaft) jars into .tools/kafka/lib (needs java 17+ and mvn)
+	@want=$$(sha256sum deploy/kafka/pom.xml | cut -d' ' -f1); \
+	if [ "$$(cat $(KAFKA_LIB)/.copied 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
+	new=$(KAFKA_LIB).new.$$$$; rm -rf $$new; \
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$$new \
+	&& echo "$$want" > $$new/.copied \
+	&& old=$(KAFKA_LIB).old.$$$$ && { mv $(KAFKA_LIB) $$old 2>/dev/null || true; } \
+	&& mv $$new $(KAFKA_LIB) && rm -rf $$old
 
 run: install ## start broker + four services on 127.0.0.1 (Ctrl-C stops them)
 	$(VENV)/bin/lpm run

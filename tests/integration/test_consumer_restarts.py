@@ -1,4 +1,5 @@
-"""A consumer that stops mid-stream and comes back applies every event exactly once."""
+"""A consumer that stops mid-stream and comes back applies every event exactly once, on both
+brokers."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from aiokafka import AIOKafkaProducer
 from contracts import topics
 from contracts.envelope import Envelope
 from contracts.referrals.v1 import ContactOpened
-from runtime.testing import eventually, run_service
+from runtime.testing import Kafka, eventually, run_service
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
 
 
-async def _produce(bootstrap: str, n: int) -> list[Envelope]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def _produce(kafka: Kafka, n: int) -> list[Envelope]:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     await producer.start()
     sent = []
     try:
@@ -29,7 +30,7 @@ async def _produce(bootstrap: str, n: int) -> list[Envelope]:
                 source="/services/referrals",
             )
             await producer.send(
-                topics.REFERRALS_CONTACT,
+                kafka.topic(topics.REFERRALS_CONTACT),
                 value=env.kafka_value(),
                 key=(env.subject or "").encode(),
                 headers=env.kafka_headers(),
@@ -49,38 +50,34 @@ async def _projected(service) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_a_restarted_consumer_resumes_without_losing_or_doubling_events(
-    broker, databases, issuer
+    kafka, databases, issuer
 ):
     url = await databases.new("outcomes")
     group = f"outcomes-{uuid.uuid4().hex[:6]}"
-    await _produce(broker.bootstrap, 40)
-    async with run_service(
-        "outcomes", url, broker.bootstrap, issuer, consumer_group=group
-    ) as first:
+    await _produce(kafka, 40)
+    async with run_service("outcomes", url, kafka, issuer, consumer_group=group) as first:
         await eventually(lambda: first.workers.consumer.stats.applied >= 10, timeout=40)
         # Stopped part-way (graceful shutdown); more events arrive while it is away.
-    await _produce(broker.bootstrap, 25)
-    async with run_service(
-        "outcomes", url, broker.bootstrap, issuer, consumer_group=group
-    ) as again:
+    await _produce(kafka, 25)
+    async with run_service("outcomes", url, kafka, issuer, consumer_group=group) as again:
         await eventually(lambda: _total_is(again, 65), timeout=40)
         stats = again.workers.consumer.stats
         # Whatever the first life applied but had not committed came back as duplicates.
         assert stats.applied + stats.duplicates <= 65
-    assert await _projected_count(url, issuer, broker) == 65
+    assert await _projected_count(url, issuer, kafka) == 65
 
 
 async def _total_is(service, n: int) -> bool:  # type: ignore[no-untyped-def]
     return await _projected(service) == n
 
 
-async def _projected_count(url: str, issuer, broker) -> int:  # type: ignore[no-untyped-def]
-    async with run_service("outcomes", url, broker.bootstrap, issuer, run_workers=False) as svc:
+async def _projected_count(url: str, issuer, kafka) -> int:  # type: ignore[no-untyped-def]
+    async with run_service("outcomes", url, kafka, issuer, run_workers=False) as svc:
         return await _projected(svc)
 
 
 async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_forever(
-    broker, databases, issuer
+    kafka, databases, issuer
 ):
     """A constraint violation is about the event: bounded retries, then the dead-letter topic."""
     from contracts.topics import dead_letter_topic
@@ -90,7 +87,7 @@ async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_f
 
     url = await databases.new("outcomes")
     clash = uuid.uuid4()
-    async with run_service("outcomes", url, broker.bootstrap, issuer, run_workers=False) as svc:
+    async with run_service("outcomes", url, kafka, issuer, run_workers=False) as svc:
         inbox = svc.app.state.tables.processed_messages
         applied: list[uuid.UUID] = []
 
@@ -126,7 +123,7 @@ async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_f
 
         task = asyncio.create_task(consumer.run())
         try:
-            producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+            producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
             await producer.start()
             good = uuid.uuid4()
             try:
@@ -138,7 +135,7 @@ async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_f
                         source="/services/referrals",
                     )
                     await producer.send_and_wait(
-                        topics.REFERRALS_CONTACT,
+                        kafka.topic(topics.REFERRALS_CONTACT),
                         value=env.kafka_value(),
                         key=(env.subject or "").encode(),
                         headers=env.kafka_headers(),
@@ -154,7 +151,7 @@ async def test_a_handler_that_breaks_a_constraint_is_dead_lettered_not_retried_f
             await asyncio.gather(task, return_exceptions=True)
         assert consumer.stats.dead_lettered == 1
         assert clash not in applied  # its transaction rolled back each time
-        [dead] = await read_topic(broker.bootstrap, dead_letter_topic(topics.REFERRALS_CONTACT), 1)
+        [dead] = await read_topic(kafka, dead_letter_topic(topics.REFERRALS_CONTACT), 1)
         assert "IntegrityError" in headers_of(dead)["dlq_reason"]
 
 

@@ -1,4 +1,11 @@
-"""Kafka topic names: `<service>.<aggregate>.events`, dead letters `<topic>.dlq`."""
+"""Kafka topic names: `<service>.<aggregate>.events`, dead letters `<topic>.dlq`.
+
+These are the contracted names. A deployment may put every topic and consumer group of the
+platform under a namespace (`LPM_KAFKA_NAMESPACE`, e.g. one per environment sharing a cluster,
+or one per test): `namespaced()` is the one place that turns a contracted name into the name
+on the broker. Every topic has `PARTITIONS` partitions; the partition of an event follows from
+its key (the aggregate id), so a topic recreated with another count would split an aggregate.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,13 @@ ALL_TOPICS: tuple[str, ...] = (
 )
 
 DLQ_SUFFIX = ".dlq"
+
+PARTITIONS = 3
+
+
+def namespaced(namespace: str, name: str) -> str:
+    """The broker's name for a contracted topic or consumer group."""
+    return f"{namespace}.{name}" if namespace else name
 
 
 def dead_letter_topic(topic: str) -> str:

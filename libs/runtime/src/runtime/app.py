@@ -96,7 +96,8 @@ class Workers:
         delay = 0.5
         while True:
             try:
-                await ensure_topics(self.definition.settings.platform.kafka_bootstrap)
+                platform = self.definition.settings.platform
+                await ensure_topics(platform.kafka_bootstrap, namespace=platform.kafka_namespace)
                 self.topics_ready.set()
                 return
             except Exception as exc:

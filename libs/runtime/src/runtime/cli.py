@@ -67,7 +67,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     definition = entry.bootstrap().definition(settings)
 
     async def go() -> int:
-        await ensure_topics(settings.platform.kafka_bootstrap)
+        platform = settings.platform
+        await ensure_topics(platform.kafka_bootstrap, namespace=platform.kafka_namespace)
         db = Database(settings.resolved_database_url())
         try:
             return await republish_all(
@@ -107,12 +108,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if kind == "apache":
             broker = KRaftBroker(data_dir / "kafka", kafka_port, log_path=data_dir / "broker.log")
             broker.start()
+            # Apache Kafka gives producer ids: no duplicate on a retried send within a session.
+            os.environ.setdefault("LPM_KAFKA_IDEMPOTENCE", "true")
             print(f"broker: Apache Kafka (KRaft) on {broker.bootstrap}, log in {broker.data_dir}")
         elif kind == "embedded":
             broker = EmbeddedBroker(kafka_port, log_path=data_dir / "broker.log")
             broker.start()
             print(f"broker: embedded Kafka-protocol broker on {broker.bootstrap}")
-        asyncio.run(ensure_topics(bootstrap))
+        namespace = os.environ.get("LPM_KAFKA_NAMESPACE", "")
+        asyncio.run(ensure_topics(bootstrap, namespace=namespace))
         print("topics: created")
         for name in SERVICES:
             upgrade(SERVICES[name].migrations, SERVICES[name].settings().resolved_database_url())

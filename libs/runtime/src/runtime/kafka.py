@@ -8,13 +8,11 @@ import logging
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from contracts.topics import ALL_TOPICS, dead_letter_topic
+from contracts.topics import ALL_TOPICS, PARTITIONS, dead_letter_topic, namespaced
 
 from runtime.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PARTITIONS = 3
 
 
 def all_topics_with_dead_letters() -> list[str]:
@@ -35,10 +33,11 @@ def new_producer(settings: PlatformSettings, client_id: str) -> AIOKafkaProducer
 def new_consumer(
     settings: PlatformSettings, group_id: str, topics: list[str], client_id: str
 ) -> AIOKafkaConsumer:
+    """A consumer of contracted `topics` in `group_id`, both under the settings' namespace."""
     return AIOKafkaConsumer(
-        *topics,
+        *[settings.kafka_name(t) for t in topics],
         bootstrap_servers=settings.kafka_bootstrap,
-        group_id=group_id,
+        group_id=settings.kafka_name(group_id),
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -50,10 +49,16 @@ def new_consumer(
 
 
 async def ensure_topics(
-    bootstrap: str, topics: list[str] | None = None, partitions: int = DEFAULT_PARTITIONS
+    bootstrap: str,
+    topics: list[str] | None = None,
+    partitions: int = PARTITIONS,
+    *,
+    namespace: str = "",
 ) -> None:
-    """Create topics (and their dead-letter twins) if missing. Safe to call at every start."""
-    wanted = topics if topics is not None else all_topics_with_dead_letters()
+    """Create contracted topics (and their dead-letter twins) if missing, under `namespace`.
+    Safe to call at every start."""
+    contracted = topics if topics is not None else all_topics_with_dead_letters()
+    wanted = [namespaced(namespace, t) for t in contracted]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     await admin.start()
     try:

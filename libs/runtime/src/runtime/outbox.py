@@ -196,20 +196,21 @@ class OutboxRelay:
         futures = []
         for row in rows:
             env = envelope_of(row)
+            topic = self.settings.kafka_name(row.topic)
             with tracer.start_as_current_span(
-                f"{row.topic} publish",
+                f"{topic} publish",
                 context=context_from(env.traceparent, env.tracestate),
                 kind=SpanKind.PRODUCER,
                 attributes={
                     "messaging.system": "kafka",
-                    "messaging.destination.name": row.topic,
+                    "messaging.destination.name": topic,
                     "messaging.message.id": str(row.id),
                     "messaging.operation.type": "publish",
                 },
             ):
                 try:
                     fut = await producer.send(
-                        row.topic,
+                        topic,
                         value=env.kafka_value(),
                         key=row.key.encode(),
                         headers=env.kafka_headers(),
@@ -257,7 +258,7 @@ async def republish_all(
             async for row in result:
                 env = envelope_of(row)
                 await producer.send(
-                    row.topic,
+                    settings.kafka_name(row.topic),
                     value=env.kafka_value(),
                     key=row.key.encode(),
                     headers=env.kafka_headers(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from contracts.topics import namespaced
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +32,8 @@ class PlatformSettings(BaseSettings):
 
     data_dir: Path = Path("var")
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # Prefixes every topic and consumer group on the broker (contracts.topics.namespaced).
+    kafka_namespace: str = ""
     # The embedded broker cannot do InitProducerId; Apache Kafka can and should.
     kafka_idempotence: bool = False
     kafka_request_timeout_ms: int = 5000
@@ -53,6 +56,10 @@ class PlatformSettings(BaseSettings):
     max_header_bytes: int = 16 * 1024
     rate_limit_per_minute: int = 600
     outgoing_timeout_seconds: float = 5.0
+
+    def kafka_name(self, name: str) -> str:
+        """The broker's name for a contracted topic or a consumer group."""
+        return namespaced(self.kafka_namespace, name)
 
 
 class ServiceSettings(BaseSettings):

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from contracts.topics import namespaced
 from fastapi import FastAPI
 
 from runtime.broker import EmbeddedBroker, KRaftBroker, apache_kafka_available, free_port
@@ -150,6 +151,71 @@ async def apache_broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
         await b.astop()
 
 
+@dataclass
+class Kafka:
+    """A broker for one test: its kind, address and the namespace of the test's topics and
+    consumer groups (so tests sharing one Apache Kafka broker never see each other's events)."""
+
+    kind: str
+    bootstrap: str
+    namespace: str = ""
+    process: EmbeddedBroker | None = None
+
+    def topic(self, name: str) -> str:
+        return namespaced(self.namespace, name)
+
+    def platform(self) -> dict[str, Any]:
+        """Platform settings for a service on this broker."""
+        return {
+            "kafka_bootstrap": self.bootstrap,
+            "kafka_namespace": self.namespace,
+            # Only Apache Kafka hands out producer ids.
+            "kafka_idempotence": self.kind == "apache",
+        }
+
+
+BROKER_KINDS = ["embedded", "apache"]
+
+
+@pytest.fixture(params=BROKER_KINDS)
+def broker_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "apache" and not apache_kafka_available():
+        pytest.skip("Apache Kafka needs java and `make kafka`")
+    return str(request.param)
+
+
+@pytest.fixture
+def _broker_process(
+    broker_kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[EmbeddedBroker]:
+    # Synchronous, so that it may ask for the session's Apache Kafka broker only when needed.
+    if broker_kind == "apache":
+        yield request.getfixturevalue("apache_broker")
+        return
+    b = EmbeddedBroker(free_port(), log_path=tmp_path / "broker.log")
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@pytest.fixture
+async def kafka(broker_kind: str, _broker_process: EmbeddedBroker) -> Kafka:
+    """Runs the test on the embedded broker (its own) and on Apache Kafka (the session's, under
+    a namespace of the test's own), with the platform's topics created."""
+    k = Kafka(broker_kind, _broker_process.bootstrap, f"t{uuid.uuid4().hex[:10]}", _broker_process)
+    await ensure_topics(k.bootstrap, namespace=k.namespace)
+    return k
+
+
+def own_broker(kind: str, folder: Path) -> EmbeddedBroker:
+    """A broker of `kind` for a test that stops or kills it (not yet started)."""
+    if kind == "apache":
+        return KRaftBroker(folder / "kafka", free_port(), log_path=folder / "kafka.log")
+    return EmbeddedBroker(free_port(), log_path=folder / "broker.log")
+
+
 # -- databases ---------------------------------------------------------------------------------
 
 
@@ -247,7 +313,7 @@ async def migrate(name: str, database_url: str) -> None:
 async def run_service(
     name: str,
     database_url: str,
-    bootstrap: str,
+    bootstrap: str | Kafka,
     issuer: Issuer,
     *,
     run_workers: bool = True,
@@ -255,15 +321,19 @@ async def run_service(
     platform: dict[str, Any] | None = None,
     **settings_overrides: Any,
 ) -> AsyncIterator[RunningService]:
-    """Migrate a fresh database and run one service in-process, lifespan and workers included."""
+    """Migrate a fresh database and run one service in-process, lifespan and workers included.
+    `bootstrap` is an address, or a `Kafka` whose namespace and idempotence the service takes."""
     await migrate(name, database_url)
     entry = SERVICES[name]
+    values = bootstrap.platform() if isinstance(bootstrap, Kafka) else {}
+    values.update(platform or {})
+    address = bootstrap.bootstrap if isinstance(bootstrap, Kafka) else bootstrap
     settings = entry.settings(
         database_url=database_url,
         run_workers=run_workers,
         consumer_group=consumer_group or f"{name}-{uuid.uuid4().hex[:6]}",
         outbox_poll_seconds=0.1,
-        platform=platform_settings(bootstrap, issuer, **(platform or {})),
+        platform=platform_settings(address, issuer, **values),
         **settings_overrides,
     )
     app = entry.bootstrap().create_app(settings)
@@ -291,8 +361,14 @@ async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -
         await asyncio.sleep(interval)
 
 
-async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Any]:
-    """Read `expected` records from the start of a topic (a throwaway consumer, no group)."""
+async def read_topic(
+    bootstrap: str | Kafka, topic: str, expected: int, timeout: float = 30.0
+) -> list[Any]:
+    """Read `expected` records from the start of a topic (a throwaway consumer, no group);
+    given a `Kafka`, `topic` is the contracted name and read under its namespace."""
+    if isinstance(bootstrap, Kafka):
+        topic = bootstrap.topic(topic)
+        bootstrap = bootstrap.bootstrap
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,

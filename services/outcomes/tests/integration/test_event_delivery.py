@@ -1,4 +1,5 @@
-"""Delivery guarantees of the consumer, on the real broker and both databases."""
+"""Delivery guarantees of the consumer, on both brokers (embedded and Apache Kafka) and both
+databases."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from contracts import topics
 from contracts.envelope import Envelope
 from contracts.referrals.v1 import ContactOpened
-from runtime.testing import eventually, headers_of, read_topic, run_service
+from runtime.testing import Kafka, eventually, headers_of, read_topic, run_service
 
 pytestmark = pytest.mark.integration
 
@@ -25,12 +26,12 @@ def contact_opened(source: str = "school") -> Envelope:
     return Envelope.wrap(payload, source="/services/referrals")
 
 
-async def send(bootstrap: str, envelope: Envelope, *, value: bytes | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def send(kafka: Kafka, envelope: Envelope, *, value: bytes | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(
-            topics.REFERRALS_CONTACT,
+            kafka.topic(topics.REFERRALS_CONTACT),
             value=envelope.kafka_value() if value is None else value,
             key=(envelope.subject or "").encode(),
             headers=envelope.kafka_headers(),
@@ -45,16 +46,14 @@ async def contact_total(client, headers) -> int:  # type: ignore[no-untyped-def]
     return int(response.json()["total"])
 
 
-async def test_the_same_event_delivered_twice_changes_the_projection_once(
-    broker, databases, issuer
-):
+async def test_the_same_event_delivered_twice_changes_the_projection_once(kafka, databases, issuer):
     url = await databases.new("outcomes")
     analyst = issuer.headers("bi_analyst")
-    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+    async with run_service("outcomes", url, kafka, issuer) as outcomes:
         first, second = contact_opened(), contact_opened("early_help_hub")
-        await send(broker.bootstrap, first)
-        await send(broker.bootstrap, first)  # redelivery: same event id
-        await send(broker.bootstrap, second)
+        await send(kafka, first)
+        await send(kafka, first)  # redelivery: same event id
+        await send(kafka, second)
         consumer = outcomes.workers.consumer
         await eventually(lambda: consumer.stats.applied + consumer.stats.duplicates >= 3)
         assert await contact_total(outcomes.client, analyst) == 2
@@ -62,34 +61,34 @@ async def test_the_same_event_delivered_twice_changes_the_projection_once(
 
 
 async def test_a_poison_message_is_dead_lettered_and_later_events_still_apply(
-    broker, databases, issuer
+    kafka, databases, issuer
 ):
     url = await databases.new("outcomes")
     analyst = issuer.headers("bi_analyst")
-    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+    async with run_service("outcomes", url, kafka, issuer) as outcomes:
         poison = contact_opened()
-        await send(broker.bootstrap, poison, value=b'{"contact_id": "not-a-uuid"}')
+        await send(kafka, poison, value=b'{"contact_id": "not-a-uuid"}')
         good = contact_opened()
-        await send(broker.bootstrap, good)
+        await send(kafka, good)
         await eventually(lambda: outcomes.workers.consumer.stats.applied >= 1)
         assert await contact_total(outcomes.client, analyst) == 1
 
-    dead = await read_topic(broker.bootstrap, topics.dead_letter_topic(topics.REFERRALS_CONTACT), 1)
+    dead = await read_topic(kafka, topics.dead_letter_topic(topics.REFERRALS_CONTACT), 1)
     assert len(dead) == 1
     h = headers_of(dead[0])
     assert h["ce_id"] == str(poison.id)
     assert "invalid referrals.contact.opened.v1 payload" in h["dlq_reason"]
-    assert h["dlq_original_topic"] == topics.REFERRALS_CONTACT
+    assert h["dlq_original_topic"] == kafka.topic(topics.REFERRALS_CONTACT)
 
 
 async def send_raw(
-    bootstrap: str, value: bytes | None, headers: list[tuple[str, bytes | None]]
+    kafka: Kafka, value: bytes | None, headers: list[tuple[str, bytes | None]]
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(
-            topics.REFERRALS_CONTACT, value=value, key=b"poison", headers=headers
+            kafka.topic(topics.REFERRALS_CONTACT), value=value, key=b"poison", headers=headers
         )
     finally:
         await producer.stop()
@@ -102,14 +101,14 @@ def with_header(
 
 
 async def test_malformed_headers_and_bodies_are_dead_lettered_and_the_next_event_applies(
-    broker, databases, issuer
+    kafka, databases, issuer
 ):
     """A record the consumer cannot read must never stall its partition: a null header value,
     invalid UTF-8 in the body or in ce_type, and a type no contract defines each go to the
     dead-letter topic with a reason, and the good event behind them is applied."""
     url = await databases.new("outcomes")
     analyst = issuer.headers("bi_analyst")
-    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+    async with run_service("outcomes", url, kafka, issuer) as outcomes:
         base = contact_opened()
         poisons = {
             "null header": (base.kafka_value(), with_header(base, "ce_source", None)),
@@ -121,18 +120,16 @@ async def test_malformed_headers_and_bodies_are_dead_lettered_and_the_next_event
             ),
         }
         for value, headers in poisons.values():
-            await send_raw(broker.bootstrap, value, headers)
+            await send_raw(kafka, value, headers)
         # The same key: the good event sits behind the poisons on their partition.
         good = contact_opened()
-        await send_raw(broker.bootstrap, good.kafka_value(), list(good.kafka_headers()))
+        await send_raw(kafka, good.kafka_value(), list(good.kafka_headers()))
         consumer = outcomes.workers.consumer
         await eventually(lambda: consumer.stats.applied >= 1, timeout=20)
         assert await contact_total(outcomes.client, analyst) == 1
         assert consumer.stats.dead_lettered == len(poisons)
 
-    dead = await read_topic(
-        broker.bootstrap, topics.dead_letter_topic(topics.REFERRALS_CONTACT), len(poisons)
-    )
+    dead = await read_topic(kafka, topics.dead_letter_topic(topics.REFERRALS_CONTACT), len(poisons))
     reasons = [dict(d.headers)["dlq_reason"].decode() for d in dead]
     assert len(reasons) == len(poisons)
     assert "ce_source" in reasons[0]

@@ -89,7 +89,10 @@ class Rebuilder:
         if not self.definition.settings.run_workers:
             raise Conflict(detail="this process runs no consumers; rebuild where the workers run")
         topics = list(self.definition.subscriptions)
-        target = await topic_sizes(self.definition.settings.platform.kafka_bootstrap, topics)
+        platform = self.definition.settings.platform
+        target = await topic_sizes(
+            platform.kafka_bootstrap, [platform.kafka_name(t) for t in topics]
+        )
         rebuilds, inbox = orm.rebuilds, self.definition.tables.processed_messages
         prefix = f"{self.live_group}-rebuild-"
         now = datetime.now(UTC)
