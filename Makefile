@@ -1,5 +1,6 @@
-# The Leeds Practice Model platform. Needs only Python 3.11 and make; everything else is
-# installed into .venv from the lock file (uv.lock) on first use.
+# The Leeds Practice Model platform. Needs Python 3.11, make and npm; everything else is
+# installed into .venv from the lock file (uv.lock), and the staff pages' assets into
+# services/staff/node_modules from package-lock.json, on first use.
 
 PYTHON ?= python3.11
 UV_VERSION := 0.13.8
@@ -20,7 +21,14 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.installed ## install the workspace and its pinned dependencies (and Apache Kafka when java and mvn exist)
+STAFF_ASSETS := services/staff/node_modules/.installed
+
+# The staff pages' GOV.UK Frontend assets (and axe-core for the browser tests), from package-lock.json.
+$(STAFF_ASSETS): services/staff/package.json services/staff/package-lock.json
+	npm ci --prefix services/staff --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.installed $(STAFF_ASSETS) ## install the workspace and its pinned dependencies (and Apache Kafka when java and mvn exist)
 	@if command -v java >/dev/null && command -v mvn >/dev/null; then $(MAKE) --no-print-directory kafka; fi
 
 KAFKA_LIB := $(TOOLS)/kafka/lib
@@ -38,7 +46,7 @@ kafka: ## Apache Kafka (KRaft) jars into .tools/kafka/lib (needs java 17+ and mv
 	&& old=$(KAFKA_LIB).old.$$$$ && { mv $(KAFKA_LIB) $$old 2>/dev/null || true; } \
 	&& mv $$new $(KAFKA_LIB) && rm -rf $$old
 
-run: install ## start broker + four services on 127.0.0.1 (Ctrl-C stops them)
+run: install ## start broker, dev issuer and the five services on 127.0.0.1 (Ctrl-C stops them)
 	$(VENV)/bin/lpm run
 
 # Four workers on two cores: the integration tests mostly wait on the broker's group joins, and

@@ -1,4 +1,5 @@
-"""`lpm run` (what `make run` starts): the broker and the four services come up ready on the
+"""`lpm run` (what `make run` starts): the broker, the development issuer and the five services
+come up ready on the
 ports the environment names, answer an authenticated call, and a SIGTERM stops every process."""
 
 from __future__ import annotations
@@ -27,21 +28,26 @@ def _listening(port: int) -> bool:
 
 def test_lpm_run_starts_everything_and_a_sigterm_stops_everything(tmp_path: Path) -> None:
     bin_dir = Path(sys.executable).parent
-    ports = {name: free_port() for name in [*SERVICES, "kafka"]}
+    ports = {name: free_port() for name in [*SERVICES, "kafka", "issuer"]}
     env = {
         **os.environ,
         "LPM_DATA_DIR": str(tmp_path / "var"),
         "LPM_KAFKA_PORT": str(ports["kafka"]),
         "LPM_KAFKA_BOOTSTRAP": f"127.0.0.1:{ports['kafka']}",
+        "LPM_DEV_ISSUER_PORT": str(ports["issuer"]),
         **{f"{name.upper()}_PORT": str(ports[name]) for name in SERVICES},
     }
     log = tmp_path / "run.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(bin_dir / "lpm"), "run"], env=env, stdout=out, stderr=subprocess.STDOUT
+            # Six processes start on a shared two-core machine: the ready wait is generous.
+            [str(bin_dir / "lpm"), "run", "--ready-timeout", "180"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240
         while "is running" not in log.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log.read_text()
             time.sleep(0.5)
@@ -51,6 +57,14 @@ def test_lpm_run_starts_everything_and_a_sigterm_stops_everything(tmp_path: Path
             url = f"http://127.0.0.1:{ports[name]}"
             assert url in printed
             assert httpx.get(f"{url}/health/ready", timeout=5).status_code == 200
+
+        # The staff pages send a visitor to sign in at the development issuer (OIDC).
+        issuer = f"http://127.0.0.1:{ports['issuer']}"
+        assert issuer in printed
+        discovery = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=5).json()
+        assert discovery["issuer"] == issuer
+        page = httpx.get(f"http://127.0.0.1:{ports['staff']}/", timeout=5)
+        assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
 
         token = subprocess.run(
             [str(bin_dir / "lpm"), "token", "--role", "bi_analyst"],

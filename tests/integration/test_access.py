@@ -12,7 +12,7 @@ import pytest
 from runtime.devauth import sign, write_keypair
 from runtime.identity import PARTNER_SCOPES, Role
 from runtime.policy import PUBLIC_PATHS
-from runtime.services import SERVICES
+from runtime.services import DATA_SERVICES as SERVICES
 from runtime.testing import Issuer, run_service
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from runtime.db import create_engine
-from runtime.services import SERVICES
+from runtime.services import DATA_SERVICES as SERVICES
 from runtime.testing import migrate
 
 pytestmark = pytest.mark.integration

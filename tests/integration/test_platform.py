@@ -7,7 +7,7 @@ from contracts import topics
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from runtime.services import SERVICES
+from runtime.services import DATA_SERVICES as SERVICES
 from runtime.testing import eventually, run_service
 
 pytestmark = pytest.mark.integration

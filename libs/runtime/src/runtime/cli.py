@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -16,14 +17,15 @@ import httpx
 from runtime.broker import EmbeddedBroker, KRaftBroker, broker_kind, die_with_parent
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
-from runtime.services import SERVICES
+from runtime.services import DATA_SERVICES, SERVICES
 
 
 def _selected(names: list[str]) -> list[str]:
-    unknown = [n for n in names if n not in SERVICES]
+    unknown = [n for n in names if n not in DATA_SERVICES]
     if unknown:
-        raise SystemExit(f"unknown service(s): {', '.join(unknown)}; known: {', '.join(SERVICES)}")
-    return names or list(SERVICES)
+        known = ", ".join(DATA_SERVICES)
+        raise SystemExit(f"unknown service(s) with data: {', '.join(unknown)}; known: {known}")
+    return names or list(DATA_SERVICES)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -83,15 +85,25 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Broker, migrations, topics and the four services; Ctrl-C stops everything started."""
+    """Broker, migrations, topics, the development issuer and the five services; Ctrl-C stops
+    everything started."""
     data_dir = Path(os.environ.get("LPM_DATA_DIR", "var")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["LPM_DATA_DIR"] = str(data_dir)
     kafka_port = int(os.environ.get("LPM_KAFKA_PORT", "9092"))
     bootstrap = os.environ.setdefault("LPM_KAFKA_BOOTSTRAP", f"127.0.0.1:{kafka_port}")
-    from runtime.devauth import ensure_dev_issuer
+    from runtime.devauth import dev_issuer_url, ensure_dev_issuer
 
     ensure_dev_issuer(data_dir)
+    # The development issuer runs only while it is the issuer; with the council's identity
+    # provider configured (LPM_AUTH_ISSUER), nothing stands in for it.
+    run_issuer = os.environ["LPM_AUTH_ISSUER"] == dev_issuer_url()
+    if run_issuer:
+        staff = SERVICES["staff"].settings()
+        os.environ.setdefault("LPM_DEV_ISSUER_REDIRECT_URIS", json.dumps([staff.redirect_uri()]))
+        os.environ.setdefault(
+            "LPM_DEV_ISSUER_POST_LOGOUT_REDIRECT_URIS", json.dumps([staff.signed_out_uri()])
+        )
 
     procs: list[subprocess.Popen[bytes]] = []
     broker: EmbeddedBroker | None = None
@@ -118,39 +130,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         namespace = os.environ.get("LPM_KAFKA_NAMESPACE", "")
         asyncio.run(ensure_topics(bootstrap, namespace=namespace))
         print("topics: created")
-        for name in SERVICES:
-            upgrade(SERVICES[name].migrations, SERVICES[name].settings().resolved_database_url())
+        for entry in DATA_SERVICES.values():
+            upgrade(entry.migrations, entry.settings().resolved_database_url())
         print("migrations: applied")
         urls: dict[str, str] = {}
-        for name, entry in SERVICES.items():
-            settings = entry.settings()
-            url = f"http://{settings.host}:{settings.port}"
-            urls[name] = url
-            log = open(data_dir / f"{name}.log", "ab")
+        if run_issuer:
+            from runtime.devissuer import DevIssuerSettings
+
+            dev = DevIssuerSettings()
+            urls["dev-issuer"] = f"http://{dev.host}:{dev.port}"
             procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "--factory",
-                        f"{entry.bootstrap_module}:create_app",
-                        "--host",
-                        settings.host,
-                        "--port",
-                        str(settings.port),
-                        "--log-level",
-                        "warning",
-                    ],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=die_with_parent,
+                _serve(
+                    "runtime.devissuer:create_app", dev.host, dev.port, data_dir / "dev-issuer.log"
+                )
+            )
+        addresses = {name: entry.settings() for name, entry in SERVICES.items()}
+        for name, settings in addresses.items():
+            urls[name] = f"http://{settings.host}:{settings.port}"
+            if name in DATA_SERVICES:
+                # The staff pages call the other services wherever this run put them.
+                os.environ.setdefault(f"STAFF_{name.upper()}_URL", urls[name])
+        for name, entry in SERVICES.items():
+            settings = addresses[name]
+            procs.append(
+                _serve(
+                    f"{entry.bootstrap_module}:create_app",
+                    settings.host,
+                    settings.port,
+                    data_dir / f"{name}.log",
                 )
             )
         _wait_ready(urls, procs, timeout=args.ready_timeout, should_stop=lambda: stopping)
         print("\nThe Leeds Practice Model platform is running:")
+        print(f"  staff pages  {urls['staff']}   (sign in there)")
         for name, url in urls.items():
-            print(f"  {name:<12} {url}   (API docs {url}/docs)")
+            if name in DATA_SERVICES:
+                print(f"  {name:<12} {url}   (API docs {url}/docs)")
+        if run_issuer:
+            print(f"  dev issuer   {urls['dev-issuer']}   (OpenID Connect, single machine only)")
         print(f"  dashboard    {urls['outcomes']}/v1/dashboard")
         print(f"\nLogs and databases: {data_dir}.  Ctrl-C stops everything.")
         while not stopping:
@@ -172,6 +189,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         if broker is not None:
             broker.stop()
         print("stopped")
+
+
+def _serve(factory: str, host: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    log = open(log_path, "ab")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent,
+    )
 
 
 def _wait_ready(
@@ -208,11 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("services", nargs="*")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("makemigration", help="autogenerate a migration for a service's tables")
-    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("service", choices=sorted(DATA_SERVICES))
     p.add_argument("-m", "--message", required=True)
     p.set_defaults(func=cmd_makemigration)
     p = sub.add_parser("replay", help="republish a service's outbox log to Kafka")
-    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("service", choices=sorted(DATA_SERVICES))
     p.set_defaults(func=cmd_replay)
     from runtime.devauth import add_token_command
 

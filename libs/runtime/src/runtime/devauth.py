@@ -22,7 +22,17 @@ from jwt.algorithms import RSAAlgorithm
 
 from runtime.identity import PARTNER_SCOPES, Role
 
-DEV_ISSUER = "http://127.0.0.1/lpm-dev-issuer"
+# The development issuer's address: `lpm run` serves it as a minimal OpenID Connect provider
+# (runtime.devissuer) so the staff front end signs people in with the standard code flow.
+DEV_ISSUER = "http://127.0.0.1:8009"
+
+
+def dev_issuer_url() -> str:
+    """Where the development issuer answers: LPM_DEV_ISSUER_URL, else port LPM_DEV_ISSUER_PORT."""
+    if os.environ.get("LPM_DEV_ISSUER_URL"):
+        return os.environ["LPM_DEV_ISSUER_URL"].rstrip("/")
+    port = os.environ.get("LPM_DEV_ISSUER_PORT")
+    return f"http://127.0.0.1:{port}" if port else DEV_ISSUER
 
 
 def issuer_dir(data_dir: Path) -> Path:
@@ -37,14 +47,24 @@ def ensure_dev_issuer(data_dir: Path) -> Path:
     if not key_path.exists():
         write_keypair(key_path, jwks_path)
     os.environ.setdefault("LPM_AUTH_JWKS_FILE", str(jwks_path))
-    os.environ.setdefault("LPM_AUTH_ISSUER", DEV_ISSUER)
+    os.environ.setdefault("LPM_AUTH_ISSUER", dev_issuer_url())
+    # The staff front end is the issuer's one client; its secret is made here, never committed.
+    client_secret = _secret_file(folder / "staff-client-secret")
+    os.environ.setdefault("LPM_DEV_ISSUER_CLIENT_SECRET", client_secret)
+    os.environ.setdefault("LPM_DEV_ISSUER_KEY_DIR", str(folder))
+    os.environ.setdefault("LPM_DEV_ISSUER_URL", dev_issuer_url())
+    os.environ.setdefault("STAFF_OIDC_CLIENT_SECRET", client_secret)
+    os.environ.setdefault("STAFF_SESSION_SECRET", _secret_file(folder / "staff-session-secret"))
     if not os.environ.get("LPM_PSEUDONYM_SECRET"):
-        secret_path = folder / "pseudonym-secret"
-        if not secret_path.exists():
-            secret_path.write_text(os.urandom(32).hex())
-            secret_path.chmod(0o600)
-        os.environ["LPM_PSEUDONYM_SECRET"] = secret_path.read_text().strip()
+        os.environ["LPM_PSEUDONYM_SECRET"] = _secret_file(folder / "pseudonym-secret")
     return jwks_path
+
+
+def _secret_file(path: Path) -> str:
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def write_keypair(key_path: Path, jwks_path: Path, kid: str | None = None) -> None:
@@ -116,7 +136,7 @@ def cmd_token(args: argparse.Namespace) -> int:
             folder / "signing-key.pem",
             folder / "jwks.json",
             claims,
-            issuer=os.environ.get("LPM_AUTH_ISSUER", DEV_ISSUER),
+            issuer=os.environ.get("LPM_AUTH_ISSUER", dev_issuer_url()),
             ttl_seconds=args.ttl,
         )
     )

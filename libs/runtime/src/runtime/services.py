@@ -1,4 +1,9 @@
-"""The platform's services by name: where their code and migrations live, and default ports."""
+"""The platform's services by name: where their code and migrations live, and default ports.
+
+Most services keep data (a database, migrations, an outbox and consumers). The staff front end
+keeps none: it renders pages over the others' public APIs, so it has no migrations, topics or
+workers. `DATA_SERVICES` are the ones with a database.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import Any
 class ServiceEntry:
     name: str
     default_port: int
+    stores_data: bool = True
 
     @property
     def bootstrap_module(self) -> str:
@@ -27,6 +33,8 @@ class ServiceEntry:
 
     @property
     def migrations(self) -> Path:
+        if not self.stores_data:
+            raise LookupError(f"{self.name} keeps no data and has no migrations")
         package = importlib.import_module(self.name)
         # services/<name>/src/<name>/__init__.py -> services/<name>/migrations
         return Path(package.__file__ or "").resolve().parents[2] / "migrations"
@@ -35,9 +43,12 @@ class ServiceEntry:
 SERVICES: dict[str, ServiceEntry] = {
     e.name: e
     for e in (
+        ServiceEntry("staff", 8000, stores_data=False),
         ServiceEntry("referrals", 8001),
         ServiceEntry("formulation", 8002),
         ServiceEntry("goals", 8003),
         ServiceEntry("outcomes", 8004),
     )
 }
+
+DATA_SERVICES: dict[str, ServiceEntry] = {n: e for n, e in SERVICES.items() if e.stores_data}
