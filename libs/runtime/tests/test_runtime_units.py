@@ -253,3 +253,31 @@ def test_a_kraft_cluster_id_never_starts_with_a_dash(monkeypatch):
     cluster = broker_module.kraft_cluster_id()
     assert not cluster.startswith("-")
     assert len(cluster) == 22
+
+
+async def test_only_a_database_that_is_away_counts_as_unavailable(tmp_path):
+    import sqlite3
+
+    from runtime.db import Database, database_unavailable
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    try:
+        with pytest.raises(OperationalError) as wrong_sql:
+            async with db.transaction() as session:
+                await session.execute(text("SELECT * FROM no_such_table"))
+    finally:
+        await db.dispose()
+    # A statement that is wrong is a defect (500), not a reason to retry.
+    assert not database_unavailable(wrong_sql.value)
+    assert not database_unavailable(ValueError("bad"))
+    refused = OperationalError("connect", {}, ConnectionRefusedError(111, "refused"))
+    assert database_unavailable(refused)
+    locked = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+    assert database_unavailable(locked)
+
+    class StartingUp(Exception):
+        sqlstate = "57P03"  # what asyncpg raises while PostgreSQL starts
+
+    assert database_unavailable(OperationalError("connect", {}, StartingUp()))

@@ -19,7 +19,12 @@ from runtime import audit
 from runtime.auth import TokenVerifier
 from runtime.consumer import EventConsumer, Handler
 from runtime.db import Database
-from runtime.errors import ProblemError, install_problem_handlers, problem_response
+from runtime.errors import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    ProblemError,
+    install_problem_handlers,
+    problem_response,
+)
 from runtime.idempotency import IdempotencyMiddleware
 from runtime.identity import Principal, Role
 from runtime.jsonbody import strict_json_body
@@ -200,6 +205,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             "not-ready",
             "Service not ready",
             "a dependency is unavailable",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
             extra={"checks": checks},
         )
 
@@ -231,6 +237,9 @@ PROBLEM_TYPES = {
     "idempotency-key-reused": "The Idempotency-Key was used before with a different body.",
     "request-in-progress": "A request with this Idempotency-Key is still running.",
     "invalid-cursor": "The pagination cursor is malformed or belongs to another query.",
+    "database-unavailable": "The database is briefly away (restarting, or refusing connections);"
+    " nothing was stored. Retry after Retry-After seconds with the same Idempotency-Key.",
+    "not-ready": "A dependency (database or broker) is unavailable; see `checks`.",
 }
 
 STANDARD_RULES = [

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -77,6 +78,38 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+# SQLSTATEs of a server that is away or refusing for now: connection exceptions (class 08),
+# shutting down or starting up (57P01-57P03), too many connections (53300).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database is briefly away (restarting, refusing connections,
+    a connection dropped), not that the statement or the data is wrong: worth a retry."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, sa_exc.DBAPIError) and e.connection_invalidated:
+            return True
+        if isinstance(e, sa_exc.TimeoutError | ConnectionError | TimeoutError):
+            return True  # pool checkout timed out, or the socket was refused or reset
+        sqlstate = getattr(e, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
+            return True
+        name = type(e).__name__
+        if name in ("ConnectionDoesNotExistError", "InternalClientError"):
+            # asyncpg: the connection closed mid-operation, or was left mid-operation by one.
+            return True
+        if name == "OperationalError" and "database is locked" in str(e):
+            return True  # SQLite: another writer held the file past busy_timeout
+        todo.extend([getattr(e, "orig", None), e.__cause__, e.__context__])
+    return False
 
 
 class Database:

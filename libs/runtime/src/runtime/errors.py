@@ -12,13 +12,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from runtime.db import database_unavailable
 from runtime.domain import DomainError, FieldError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+# A database restart takes seconds; a client that waits this long finds it back, or asks again.
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 _STATUS_CODES: dict[int, tuple[str, str]] = {
     400: ("bad-request", "Bad request"),
@@ -90,6 +95,18 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def database_unavailable_response(request: Request) -> JSONResponse:
+    """503 with Retry-After: the database is briefly away, the request changed nothing."""
+    return problem_response(
+        request,
+        503,
+        "database-unavailable",
+        "The database is briefly unavailable",
+        "nothing was stored; retry after Retry-After seconds (with the same Idempotency-Key)",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header"}:
@@ -137,7 +154,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, exc.status_code, code, title, detail, headers=dict(exc.headers or {})
         )
 
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(ConnectionError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return database_unavailable_response(request)
+        return await _unexpected(request, exc)
+
+    # Also reached by errors raised in middleware (e.g. the idempotency claim), which the
+    # handlers above, inside the middleware stack, never see.
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return database_unavailable_response(request)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(request, 500, "internal-error", "Internal error")

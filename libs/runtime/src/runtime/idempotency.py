@@ -7,15 +7,16 @@ before the handler runs, so two concurrent retries cannot both create a record.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.db import Database, utcnow
+from runtime.db import Database, database_unavailable, utcnow
 from runtime.errors import ProblemError
 from runtime.tables import PlatformTables
 
@@ -23,6 +24,8 @@ RETENTION = timedelta(hours=24)
 IN_PROGRESS = 0
 STALE_CLAIM = timedelta(minutes=2)
 MAX_KEY_LENGTH = 128
+# About 30 s of retries (0.1 s doubling to 2 s): longer than a database restart takes.
+SETTLE_ATTEMPTS = 20
 
 
 def _problem(status: int, code: str, title: str, detail: str) -> bytes:
@@ -166,6 +169,25 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
+            await _settle(db, table, client, key, status, response_headers, response_body)
+
+
+async def _settle(
+    db: Database,
+    table: Table,
+    client: str,
+    key: str,
+    status: int,
+    response_headers: list[tuple[str, str]],
+    response_body: list[bytes],
+) -> None:
+    """Store the final answer under the key, or free the key after a non-final one.
+
+    The database may be briefly away (often the very reason for a 503): keep trying for a
+    while, else every retry would see "in progress" until the claim goes stale.
+    """
+    for attempt in range(SETTLE_ATTEMPTS):
+        try:
             async with db.transaction() as session:
                 if status >= 500 or status == 429:
                     # Not a final answer: let the client retry with the same key.
@@ -182,6 +204,11 @@ class IdempotencyMiddleware:
                             response_body=b"".join(response_body).decode("utf-8", "replace"),
                         )
                     )
+            return
+        except Exception as exc:
+            if not database_unavailable(exc) or attempt == SETTLE_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
 
 
 async def _in_progress(send: Send) -> None:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,6 +87,7 @@ class ThrowawayCluster:
     port: int
     folder: Path
     bindir: Path
+    options: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -110,6 +111,7 @@ class ThrowawayCluster:
     def start(self) -> None:
         options = {
             **FAST_OPTIONS,
+            **self.options,
             "port": str(self.port),
             "unix_socket_directories": str(self.folder),
         }
@@ -120,15 +122,25 @@ class ThrowawayCluster:
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def restart(self, mode: str = "fast") -> None:
+        """`pg_ctl restart`: stop (closing every connection) and start with the same options."""
+        # -l as at start: without it the server would inherit pg_ctl's (captured) output.
+        log = str(self.folder / "server.log")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-m", mode, "-l", log, "-w", "-t", "60", "restart"
+        )
+
 
 @contextlib.contextmanager
-def throwaway_cluster(port: int | None = None) -> Iterator[ThrowawayCluster]:
+def throwaway_cluster(port: int | None = None, **options: str) -> Iterator[ThrowawayCluster]:
+    """A cluster for the block; `options` override FAST_OPTIONS (a test that crashes the
+    server and counts what survived passes synchronous_commit="on")."""
     bindir = find_bindir()
     folder = Path(tempfile.mkdtemp(prefix="lpm-pg-"))
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
-    cluster = ThrowawayCluster(port or free_port(), folder, bindir)
+    cluster = ThrowawayCluster(port or free_port(), folder, bindir, options)
     try:
         cluster.init()
         cluster.start()
