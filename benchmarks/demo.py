@@ -360,6 +360,7 @@ class Journey:
         ]
         weeks = 4 + i % 5
         base = f"/v1/plans/{plan_id}/sub-goals"
+        worsened = False  # "all goals achieved" is refused for a goal scored below its baseline
         for code, category, person in goals:
             sg = await self.call(
                 "goals",
@@ -384,7 +385,7 @@ class Journey:
             item = f"{base}/{sgid}"
             tpl = "/v1/plans/{plan_id}/sub-goals/{sub_goal_id}"
             given = {"kind": "family", "person_id": adult_id}
-            score = self.rng.randint(2, 5)
+            score = baseline = self.rng.randint(2, 5)
             await self.call(
                 "goals",
                 "POST",
@@ -428,6 +429,7 @@ class Journey:
                     template=tpl + "/scores",
                     match=f"/v1/plans/{plan_id}",
                 )
+            worsened = worsened or score < baseline
         # -- closure and feedback (most plans; the rest stay open)
         if i % 5 == 4:
             return
@@ -438,7 +440,9 @@ class Journey:
             f"/v1/plans/{plan_id}/closure",
             worker,
             {
-                "reason": CLOSURES[i % len(CLOSURES)],
+                "reason": "support_from_another_service"
+                if worsened and CLOSURES[i % len(CLOSURES)] == "all_goals_achieved"
+                else CLOSURES[i % len(CLOSURES)],
                 "closed_on": str(closed_on),
                 "review_held_on": str(closed_on),
                 "sustainability_plan": {

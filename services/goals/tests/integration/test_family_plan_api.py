@@ -591,6 +591,15 @@ async def test_bad_input_gets_a_problem_naming_the_field_and_changes_nothing(
                 "look_out_for",
             ),
             (
+                "all goals achieved with S1 and E5 unscored and F2 without a baseline",
+                f"{a}/closure",
+                {**closure, "reason": "all_goals_achieved"},
+                None,
+                422,
+                "closure-reason-disagrees-with-goals",
+                "reason",
+            ),
+            (
                 "closing twice",
                 f"{b}/closure",
                 closure,

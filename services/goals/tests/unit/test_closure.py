@@ -18,6 +18,7 @@ from contracts.reference.goals import (
 )
 from goals.domain.closure import ClosingReview, Support, SustainabilityPlan
 from goals.domain.errors import (
+    ClosureReasonDisagreesWithGoals,
     IncompleteSustainabilityPlan,
     InvalidClosure,
     InvalidPlan,
@@ -131,23 +132,70 @@ def test_closing_twice_is_refused(plan: FamilyPlan) -> None:
     assert len(plan.events) == events_after_first
 
 
-def test_closing_with_all_goals_achieved_ends_active_goals_as_achieved_and_queued_as_withdrawn(
-    plan: FamilyPlan, started_goal: Callable[..., SubGoal], set_goal: Callable[..., SubGoal]
+def test_closing_with_all_goals_achieved_ends_the_scored_active_goals_as_achieved(
+    plan: FamilyPlan, started_goal: Callable[..., SubGoal], mum: Scorer
 ) -> None:
     active = started_goal("S1")
-    queued = set_goal("H1", queue=True)
+    plan.record_score(active.id, score=8, on=CLOSED_ON - timedelta(days=7), given_by=mum)
 
     _close(plan, ClosureReason.ALL_GOALS_ACHIEVED)
 
     assert active.status is SubGoalStatus.ACHIEVED
-    assert queued.status is SubGoalStatus.WITHDRAWN
-    assert active.ended_on == queued.ended_on == CLOSED_ON
+    assert active.ended_on == CLOSED_ON
     ended = [e for e in plan.events if isinstance(e, events.SubGoalEnded)]
     assert [(e.sub_goal_id, e.end_state, e.ended_with_plan) for e in ended] == [
         (active.id, SubGoalEndState.ACHIEVED, True),
-        (queued.id, SubGoalEndState.WITHDRAWN, True),
     ]
-    assert isinstance(plan.events[-1], events.PlanClosed)
+    closed = plan.events[-1]
+    assert isinstance(closed, events.PlanClosed)
+    assert (closed.sub_goals_improved, closed.sub_goals_no_score) == (1, 0)
+
+
+def test_all_goals_achieved_is_refused_while_a_goal_is_unscored_queued_or_worse(
+    plan: FamilyPlan,
+    started_goal: Callable[..., SubGoal],
+    set_goal: Callable[..., SubGoal],
+    mum: Scorer,
+) -> None:
+    scored = started_goal("S1")
+    plan.record_score(scored.id, score=8, on=CLOSED_ON - timedelta(days=7), given_by=mum)
+    unscored = started_goal("H1")
+    worse = started_goal("E1", baseline=6)
+    plan.record_score(worse.id, score=2, on=CLOSED_ON - timedelta(days=7), given_by=mum)
+    queued = set_goal("A1", queue=True)
+    events_before = len(plan.events)
+
+    with pytest.raises(ClosureReasonDisagreesWithGoals) as refused:
+        _close(plan, ClosureReason.ALL_GOALS_ACHIEVED)
+
+    assert refused.value.status == 422
+    named = [e.field for e in refused.value.errors]
+    assert named == [
+        "reason",
+        f"sub_goals.{unscored.id}",
+        f"sub_goals.{worse.id}",
+        f"sub_goals.{queued.id}",
+    ]
+    # Nothing changed: no goal ended, the plan is open, no event.
+    assert plan.is_open and len(plan.events) == events_before
+    assert [sg.status for sg in (scored, unscored, worse)] == [SubGoalStatus.ACTIVE] * 3
+
+    # Ending each open goal with its own end state first makes the reason true.
+    plan.end_sub_goal(unscored.id, SubGoalEndState.WITHDRAWN, on=CLOSED_ON, promote_next=False)
+    plan.end_sub_goal(worse.id, SubGoalEndState.REPLACED, on=CLOSED_ON, promote_next=False)
+    plan.end_sub_goal(queued.id, SubGoalEndState.WITHDRAWN, on=CLOSED_ON, promote_next=False)
+    _close(plan, ClosureReason.ALL_GOALS_ACHIEVED)
+    assert scored.status is SubGoalStatus.ACHIEVED
+    assert unscored.status is SubGoalStatus.WITHDRAWN
+
+
+def test_another_reason_closes_whatever_state_the_goals_are_in(
+    plan: FamilyPlan, started_goal: Callable[..., SubGoal], set_goal: Callable[..., SubGoal]
+) -> None:
+    unscored = started_goal("S1")
+    queued = set_goal("H1", queue=True)
+    _close(plan, ClosureReason.FAMILY_NO_LONGER_WANTED_SUPPORT)
+    assert unscored.status is queued.status is SubGoalStatus.WITHDRAWN
 
 
 def test_closing_for_any_other_reason_withdraws_active_goals(
@@ -182,7 +230,7 @@ def test_plan_closed_counts_sub_goals_by_movement(
     plan.record_score(improved.id, score=7, on=later, given_by=mum)
     plan.record_score(same.id, score=5, on=later, given_by=mum)
 
-    _close(plan)
+    _close(plan, ClosureReason.SUPPORT_FROM_ANOTHER_SERVICE)
 
     closed = plan.events[-1]
     assert isinstance(closed, events.PlanClosed)

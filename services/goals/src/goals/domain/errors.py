@@ -8,6 +8,7 @@ __all__ = [
     "ActionNotFound",
     "BaselineAlreadyRecorded",
     "BaselineRequired",
+    "ClosureReasonDisagreesWithGoals",
     "FeedbackAlreadyRecorded",
     "FeedbackBeforeClosure",
     "FieldError",
@@ -177,6 +178,19 @@ class IncompleteSustainabilityPlan(GoalsError):
 class InvalidClosure(GoalsError):
     code = "invalid-closure"
     title = "A closure needs a reason from the list and a valid date"
+
+
+class ClosureReasonDisagreesWithGoals(GoalsError):
+    code = "closure-reason-disagrees-with-goals"
+    title = "The closure reason is not true of the plan's open sub-goals"
+    description = (
+        "A plan closes with all goals achieved only when every sub-goal still open is active and"
+        " scored at or above its baseline; `errors` names each one that is not."
+    )
+    fix = (
+        "Record the missing scores, or end each named sub-goal with its own end state (achieved,"
+        " replaced or withdrawn) before closing, or close with the reason that is true."
+    )
 
 
 class InvalidFeedback(GoalsError):

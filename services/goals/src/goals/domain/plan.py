@@ -10,7 +10,11 @@ Decisions this module makes, so every caller gets the same answer:
   but the baseline need the baseline first: the baseline is the family's score before any
   action (step 8), so it is taken when work on the sub-goal starts.
 - Closing ends what is still open: active sub-goals end as achieved when the closure reason is
-  "all goals achieved" and as withdrawn otherwise; queued ones end as withdrawn. Returning to
+  "all goals achieved" and as withdrawn otherwise; queued ones end as withdrawn. "All goals
+  achieved" must be true of the open sub-goals: each is active and scored after its baseline,
+  not below it; an unscored, worsened or queued one is refused, naming it, so the worker ends
+  it with its own end state first or gives the reason that is true. (A closure that marked
+  unscored goals achieved told the BI stream something nobody had seen.) Returning to
   formulation ends them all as replaced, since the new formulation sets new goals.
 - Practice dates (`on`) are passed in and may be earlier than today, because work is often
   written up after a visit; `now` is when the record was made.
@@ -59,6 +63,7 @@ from goals.domain.errors import (
     ActionNotFound,
     BaselineAlreadyRecorded,
     BaselineRequired,
+    ClosureReasonDisagreesWithGoals,
     FeedbackAlreadyRecorded,
     FeedbackBeforeClosure,
     FieldError,
@@ -703,6 +708,8 @@ class FamilyPlan:
                 detail="a plan closes on or after its closing review",
                 errors=[FieldError("closed_on", "on or after the closing review")],
             )
+        if closure_reason is ClosureReason.ALL_GOALS_ACHIEVED:
+            self._ensure_all_open_goals_achieved()
         still_active = (
             SubGoalEndState.ACHIEVED
             if closure_reason is ClosureReason.ALL_GOALS_ACHIEVED
@@ -735,6 +742,25 @@ class FamilyPlan:
             )
         )
         return closure
+
+    def _ensure_all_open_goals_achieved(self) -> None:
+        errors: list[FieldError] = []
+        for sub_goal in self.sub_goals:
+            if sub_goal.has_ended:
+                continue
+            where = f"sub_goals.{sub_goal.id}"
+            if not sub_goal.is_active:
+                errors.append(FieldError(where, "is queued and was never worked on"))
+            elif sub_goal.movement is Movement.NO_SCORE:
+                errors.append(FieldError(where, "has no score after its baseline"))
+            elif sub_goal.movement is Movement.DETERIORATED:
+                errors.append(FieldError(where, "its latest score is below its baseline"))
+        if errors:
+            raise ClosureReasonDisagreesWithGoals(
+                detail=f"{len(errors)} open sub-goal(s) are not achieved: end each with its own"
+                " end state first, or give the closure reason that is true",
+                errors=[FieldError("reason", "not every open sub-goal is achieved"), *errors],
+            )
 
     def return_to_formulation(
         self,
