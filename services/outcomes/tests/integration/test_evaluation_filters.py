@@ -130,3 +130,49 @@ async def test_tables_1_and_2_count_children_and_report_clusters_without_a_split
         )
         cp = next(line for line in cost["lines"] if line["row"] == "cp_plans")
         assert cp["monthly_volume_after"] != "0"
+
+
+async def test_the_intervention_figures_with_their_definitions(databases, issuer, history):
+    async with run_service(
+        "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
+    ) as outcomes:
+        await apply_all(outcomes, history.events)
+        # Plans open on 9-14 March 2019 and last 21 days; families 4 and 5 stay open.
+        spring = {"from": "2019-03-01", "to": "2019-06-30"}
+        figures = await get(outcomes, issuer, "/v1/evaluation/intervention", **spring)
+        assert figures["length_of_intervention"] == {
+            "plans": 4,
+            "mean_days": 21.0,
+            "mean_months": 0.7,  # 21 / 30.4375
+        }
+        assert figures["live_plans"] == 2
+        long = figures["goals_worked_on_over_three_months"]
+        assert (long["numerator"], long["denominator"]) == (4, 12)  # the open families' goals
+        share = figures["new_allocations_share_of_contacts"]
+        assert (share["numerator"], share["denominator"], share["percent"]) == (6, 8, 75)
+        keys = {x["key"] for x in figures["definitions"]}
+        assert {"length_of_intervention", "live_plans", "goals_worked_on_over_three_months"} <= keys
+        assert all(x["source"] for x in figures["definitions"])
+
+        april = await get(outcomes, issuer, "/v1/evaluation/intervention", to="2019-04-30")
+        assert april["goals_worked_on_over_three_months"]["numerator"] == 0
+        east = await get(outcomes, issuer, "/v1/evaluation/intervention", cluster_id="inner-east")
+        assert east["length_of_intervention"]["plans"] == 2  # families 0 and 2
+        r = await outcomes.client.get(
+            "/v1/evaluation/intervention",
+            params={"category": "child_safeguarding"},
+            headers=issuer.headers("bi_analyst"),
+        )
+        assert r.status_code == 422
+        assert [e["field"] for e in r.json()["errors"]] == ["category"]
+
+        movement = await get(outcomes, issuer, "/v1/evaluation/goal-movement")
+        assert (movement["improved_percent"], movement["improved_percent_of_all"]) == (67, 67)
+        assert "goal_movement_shares" in {x["key"] for x in movement["definitions"]}
+        table_3 = await get(outcomes, issuer, "/v1/evaluation/table-3")
+        assert "hours_per_contact_and_referral" in {x["key"] for x in table_3["definitions"]}
+        card = await get(outcomes, issuer, "/v1/scorecard")
+        assert "review_timeliness_grace" in {x["key"] for x in card["definitions"]}
+        dashboard = await get(outcomes, issuer, "/v1/dashboard")
+        assert "<h2>Definitions</h2>" in dashboard
+        assert "30.4375 days" in dashboard

@@ -224,10 +224,19 @@ def goals_in_scope(records: OutcomeRecords, flt: Filter = Filter()) -> list[SubG
     time in the period (the goals whose movement the scorecard and the evaluation count)."""
     plan_in_place = _plan_in_place(records, flt)
     return [
-        g
+        _as_of(g, flt.period_to)
         for g in records.sub_goals
         if plan_in_place(g.plan_id) and flt.matches_goal(g) and flt.overlaps(g.set_at, g.ended_on)
     ]
+
+
+def _as_of(goal: SubGoalRecord, day: date | None) -> SubGoalRecord:
+    """The goal as it stood at the end of the period: its latest score on or before `day`
+    (`definitions.LATEST_SCORE`), so a later score does not move an earlier period."""
+    if day is None:
+        return goal
+    latest = goal.latest_score_as_of(day)
+    return goal if latest == goal.latest_score else replace(goal, latest_score=latest)
 
 
 def closed_plans_in_scope(records: OutcomeRecords, flt: Filter = Filter()) -> list[PlanRecord]:

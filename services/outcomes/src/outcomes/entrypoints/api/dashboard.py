@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from runtime.app import get_db
 from runtime.db import Database
 
+from outcomes.domain import definitions
 from outcomes.domain.before_after import BeforeAfterTable
 from outcomes.domain.cost_comparison import CostComparison
 from outcomes.domain.goal_measures import activity_progress, improvement_by_category
@@ -112,6 +113,15 @@ def _scorecard(s: Scorecard) -> str:
         + "<h3>Is anyone better off?</h3>"
         + _table(["Measure", "Value"], better)
     )
+
+
+def _definitions() -> str:
+    items = "".join(
+        f"<dt>{escape(x.key)}</dt><dd>{escape(x.text)} <span class=muted>Source: "
+        f"{escape(x.source)}.</span></dd>"
+        for x in definitions.ALL
+    )
+    return f"<dl>{items}</dl>"
 
 
 NOT_CODED = """<h2>Tables 1-3</h2>
@@ -304,5 +314,8 @@ Counts only: no family can be identified from this page.</p>
         )
     }
 {tables or NOT_CODED}
+<h2>Definitions</h2>
+<p class="muted">How the figures above are made where the evaluation leaves the choice open.</p>
+{_definitions()}
 </body></html>"""
     return HTMLResponse(html)

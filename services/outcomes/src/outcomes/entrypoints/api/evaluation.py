@@ -6,7 +6,7 @@ filters; Tables 1-3 take a cluster (their rows are clusters)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from contracts.outcomes.v1 import ResponseKind
 from fastapi import APIRouter, Depends, Query
@@ -18,6 +18,13 @@ from outcomes.domain.goal_measures import (
     improvement_by_category,
     summarise_closures,
 )
+from outcomes.domain.intervention import (
+    allocations_share_of_contacts,
+    goals_worked_on_over,
+    length_of_intervention,
+    live_plans,
+)
+from outcomes.domain.months import month_end
 from outcomes.domain.movement import summarise_movement
 from outcomes.domain.scorecard import closed_plans_in_scope, goals_in_scope
 from outcomes.entrypoints.api.schemas import (
@@ -25,6 +32,7 @@ from outcomes.entrypoints.api.schemas import (
     CategoryImprovementRow,
     ClosureReasonsResponse,
     ImprovementByCategoryResponse,
+    InterventionResponse,
     MovementResponse,
     Table3Response,
     Table4Response,
@@ -55,6 +63,28 @@ async def closure_reasons(
     flt.refuse_goal_filters("closure reasons of plans")
     recs = await measures.records(db)
     return ClosureReasonsResponse.of(summarise_closures(closed_plans_in_scope(recs, flt)))
+
+
+@router.get(
+    "/intervention",
+    summary="Length of intervention, goals over three months, live plans, allocations' share",
+)
+async def intervention(
+    params: FilterParams = Depends(), db: Database = Depends(get_db)
+) -> InterventionResponse:
+    flt = params.filter()
+    flt.refuse_goal_filters("plans, contacts and allocations")
+    recs = await measures.records(db)
+    # A snapshot is of a day: the period's last day, else the end of this month.
+    as_of = flt.period_to or month_end(datetime.now(UTC).date())
+    return InterventionResponse.of(
+        flt.period_from,
+        as_of,
+        length_of_intervention(recs.plans, flt),
+        goals_worked_on_over(goals_in_scope(recs, flt), as_of),
+        live_plans(recs.plans, flt, as_of),
+        allocations_share_of_contacts(recs.contacts, flt),
+    )
 
 
 @router.get(

@@ -32,6 +32,7 @@ POLICY = Policy(
         rule("GET", "/v1/evaluation/table-2", ANALYSTS, objects=AGG, summary="looked after"),
         rule("GET", "/v1/evaluation/table-3", ANALYSTS, objects=AGG, summary="costs"),
         rule("GET", "/v1/evaluation/table-4", ANALYSTS, objects=AGG, summary="activities"),
+        rule("GET", "/v1/evaluation/intervention", ANALYSTS, objects=AGG, summary="intervention"),
         rule(
             "GET",
             "/v1/reference/unit-costs",

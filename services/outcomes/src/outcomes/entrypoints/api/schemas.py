@@ -10,8 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from contracts.outcomes.v1 import ClosureReason, GoalMovement
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from outcomes.domain import definitions as d
 from outcomes.domain.before_after import BeforeAfterTable
 from outcomes.domain.cost_comparison import CostComparison
 from outcomes.domain.goal_measures import (
@@ -19,9 +20,22 @@ from outcomes.domain.goal_measures import (
     CategoryImprovement,
     ClosureSummary,
 )
+from outcomes.domain.intervention import InterventionLength
 from outcomes.domain.movement import MovementSummary
 from outcomes.domain.scorecard import DurationSummary, Scorecard
 from outcomes.domain.shares import Share, round_half_up
+
+
+class DefinitionResponse(BaseModel):
+    """How a figure of this response was made, where the evaluation left the choice open."""
+
+    key: str
+    text: str
+    source: str
+
+
+def defined(*definitions: d.Definition) -> list[DefinitionResponse]:
+    return [DefinitionResponse(key=x.key, text=x.text, source=x.source) for x in definitions]
 
 
 class ShareResponse(BaseModel):
@@ -65,11 +79,19 @@ class MovementResponse(BaseModel):
     improved_percent: float | None
     unchanged_percent: float | None
     deteriorated_percent: float | None
+    improved_percent_of_all: float | None
+    unchanged_percent_of_all: float | None
+    deteriorated_percent_of_all: float | None
+    definitions: list[DefinitionResponse]
 
     @classmethod
     def of(cls, m: MovementSummary, places: int = 0) -> MovementResponse:
         def pct(movement: GoalMovement) -> float | None:
             value = m.share(movement).percent(places)
+            return None if value is None else float(value)
+
+        def of_all(movement: GoalMovement) -> float | None:
+            value = Share(m.count(movement), m.total).percent(places)
             return None if value is None else float(value)
 
         return cls(
@@ -82,6 +104,10 @@ class MovementResponse(BaseModel):
             improved_percent=pct(GoalMovement.IMPROVED),
             unchanged_percent=pct(GoalMovement.UNCHANGED),
             deteriorated_percent=pct(GoalMovement.DETERIORATED),
+            improved_percent_of_all=of_all(GoalMovement.IMPROVED),
+            unchanged_percent_of_all=of_all(GoalMovement.UNCHANGED),
+            deteriorated_percent_of_all=of_all(GoalMovement.DETERIORATED),
+            definitions=defined(d.GOAL_MOVEMENT_SHARES, d.LATEST_SCORE),
         )
 
 
@@ -151,6 +177,9 @@ class ScorecardResponse(BaseModel):
     how_much: HowMuchResponse
     how_well: HowWellResponse
     better_off: BetterOffResponse
+    definitions: list[DefinitionResponse] = Field(
+        default_factory=lambda: defined(d.REVIEW_GRACE, d.LATEST_SCORE, d.GOAL_MOVEMENT_SHARES)
+    )
 
     @classmethod
     def of(cls, s: Scorecard) -> ScorecardResponse:
@@ -237,6 +266,9 @@ class CategoryImprovementRow(BaseModel):
 
 class ImprovementByCategoryResponse(BaseModel):
     rows: list[CategoryImprovementRow]
+    definitions: list[DefinitionResponse] = Field(
+        default_factory=lambda: defined(d.CODE_CATEGORIES, d.GOAL_MOVEMENT_SHARES, d.LATEST_SCORE)
+    )
 
 
 class Table4Row(BaseModel):
@@ -266,6 +298,7 @@ class Table4Response(BaseModel):
     """Actions by activity category against the movement of the goal they supported."""
 
     rows: list[Table4Row]
+    definitions: list[DefinitionResponse] = Field(default_factory=lambda: defined(d.LATEST_SCORE))
 
 
 class BeforeAfterRow(BaseModel):
@@ -300,6 +333,9 @@ class BeforeAfterResponse(BaseModel):
     window_to: date
     rows: list[BeforeAfterRow]
     totals: BeforeAfterTotals
+    definitions: list[DefinitionResponse] = Field(
+        default_factory=lambda: defined(d.CHILDREN_PER_MONTH)
+    )
 
     @classmethod
     def of(cls, kind: str, start: date, end: date, t: BeforeAfterTable) -> BeforeAfterResponse:
@@ -350,6 +386,9 @@ class Table3Response(BaseModel):
     total_before: Decimal
     total_after: Decimal
     saving: Decimal
+    definitions: list[DefinitionResponse] = Field(
+        default_factory=lambda: defined(d.HOURS_PER_CONTACT, d.CHILDREN_PER_MONTH)
+    )
 
     @classmethod
     def of(cls, start: date, end: date, c: CostComparison) -> Table3Response:
@@ -371,4 +410,51 @@ class Table3Response(BaseModel):
             total_before=c.total_before,
             total_after=c.total_after,
             saving=c.saving,
+        )
+
+
+class InterventionLengthResponse(BaseModel):
+    plans: int
+    mean_months: float | None
+    mean_days: float | None
+
+
+class InterventionResponse(BaseModel):
+    """The intervention itself (sections 3.1 and 3.3): its average length, goals worked on for
+    more than three months, live plans on the period's last day, and new RES allocations as a
+    share of contacts."""
+
+    period_from: date | None
+    as_of: date
+    length_of_intervention: InterventionLengthResponse
+    goals_worked_on_over_three_months: ShareResponse
+    live_plans: int
+    new_allocations_share_of_contacts: ShareResponse
+    definitions: list[DefinitionResponse] = Field(
+        default_factory=lambda: defined(
+            d.INTERVENTION_LENGTH, d.GOALS_OVER_THREE_MONTHS, d.LIVE_PLANS, d.ALLOCATIONS_SHARE
+        )
+    )
+
+    @classmethod
+    def of(
+        cls,
+        period_from: date | None,
+        as_of: date,
+        length: InterventionLength,
+        long_goals: Share,
+        live: int,
+        allocations: Share,
+    ) -> InterventionResponse:
+        return cls(
+            period_from=period_from,
+            as_of=as_of,
+            length_of_intervention=InterventionLengthResponse(
+                plans=length.plans,
+                mean_months=None if length.mean_months is None else float(length.mean_months),
+                mean_days=None if length.mean_days is None else float(length.mean_days),
+            ),
+            goals_worked_on_over_three_months=ShareResponse.of(long_goals, 0),
+            live_plans=live,
+            new_allocations_share_of_contacts=ShareResponse.of(allocations, 0),
         )
