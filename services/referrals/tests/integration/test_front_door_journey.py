@@ -135,7 +135,14 @@ async def test_a_school_referral_is_conversed_decided_allocated_and_explained(
 
             assert await s.scalar(select(func.count()).select_from(orm.people)) == 2
         r = await api.post(
-            "/v1/people", headers=duty, json={**near, "confirmed_distinct_from": [amelia]}
+            "/v1/people",
+            headers=duty,
+            json={
+                **near,
+                "confirmed_distinct_from": [
+                    {"person_id": amelia, "reason": "Another child: the school knows both"}
+                ],
+            },
         )
         assert r.status_code == 201, r.text
         other_amelia = r.json()["person_id"]

@@ -191,3 +191,40 @@ def test_a_decision_other_than_res_names_no_team():
     assert event.team_id is None
     assert event.support_level is None
     assert event.is_rereferral is False
+
+
+# -- what the decision page shows before anything is submitted -----------------------------
+
+
+def test_still_needed_lists_for_each_decision_what_the_conversation_lacks():
+    from referrals.domain.decisions import still_needed
+
+    needed = still_needed(open_contact())
+    assert set(needed) == set(DecisionType)
+    res = {e.field for e in needed[DecisionType.ACCEPT_FOR_RES_EARLY_HELP]}
+    assert res == {"child_ids", "consent", "cluster_id", "family_id"}
+    assert needed[DecisionType.NO_FURTHER_ACTION] == []
+    # the rationale and explanation come with the decision, not from the conversation
+    assert "rationale" not in res and "explanation_for_referrer" not in res
+
+
+def test_still_needed_is_empty_for_a_ready_contact_and_names_the_narrower_consent():
+    from referrals.domain.decisions import still_needed
+
+    partial = Consent(ConsentStatus.GIVEN, includes_rethink_team=True)
+    needed = still_needed(ready_contact(consent=partial))
+    assert [e.field for e in needed[DecisionType.ACCEPT_FOR_RES_EARLY_HELP]] == [
+        "consent.includes_group_supervision"
+    ]
+    assert needed[DecisionType.SIGNPOST_TO_CLUSTER] == []
+    assert all(v == [] for k, v in still_needed(ready_contact()).items())
+
+
+def test_still_needed_shows_the_academy_rule_for_a_res_acceptance():
+    from referrals.domain.decisions import still_needed
+
+    needed = still_needed(ready_contact(ReferralSource.ACADEMY_OUTSIDE_CLUSTER))
+    assert [e.field for e in needed[DecisionType.ACCEPT_FOR_RES_CHILD_IN_NEED]] == [
+        "early_help_offer_in_place"
+    ]
+    assert needed[DecisionType.SIGNPOST_TO_CLUSTER] == []

@@ -58,7 +58,7 @@ def test_the_same_nhs_number_is_refused_and_points_at_the_existing_record():
             PersonDetails(given_name="Millie", nhs_number="943 476 5919"),
             existing=[first],
             now=NOW,
-            confirmed_distinct_from={first.person_id},
+            confirmed_distinct_from={first.person_id: "Another child: checked with the school"},
         )
     assert raised.value.status == 409
     assert raised.value.extra == {"person_id": str(first.person_id)}
@@ -82,7 +82,7 @@ def test_a_near_match_must_be_confirmed_before_registering():
         moved,
         existing=[first],
         now=NOW,
-        confirmed_distinct_from={first.person_id},
+        confirmed_distinct_from={first.person_id: "Another child: checked with the school"},
     )
     [event] = second.events
     assert isinstance(event, PersonRegistered)
@@ -99,7 +99,7 @@ def test_confirming_one_near_match_does_not_confirm_another():
             amelia(postcode="LS14 1AA"),
             existing=[first, second_record],
             now=NOW,
-            confirmed_distinct_from={first.person_id},
+            confirmed_distinct_from={first.person_id: "Another child: checked with the school"},
         )
     assert [m["person_id"] for m in raised.value.extra["matches"]] == [str(second_record.person_id)]
 
@@ -189,3 +189,32 @@ def test_removing_a_member_drops_their_relationships():
     family.remove_member(sibling, NOW)
     assert family.relationships == []
     assert family.child_ids == [child]
+
+
+def test_confirming_a_near_match_is_someone_else_needs_a_reason_and_keeps_it():
+    first = registered(amelia())
+    moved = amelia(postcode="LS12 3AB")
+    with pytest.raises(InvalidPerson) as raised:
+        register_person(
+            uuid.uuid4(),
+            PersonKind.CHILD,
+            moved,
+            existing=[first],
+            now=NOW,
+            confirmed_distinct_from={first.person_id: "   "},
+        )
+    assert [e.field for e in raised.value.errors] == ["confirmed_distinct_from.0.reason"]
+
+    second = register_person(
+        uuid.uuid4(),
+        PersonKind.CHILD,
+        moved,
+        existing=[first],
+        now=NOW,
+        confirmed_distinct_from={first.person_id: " Different mother; checked with the school "},
+        confirmed_by="duty-worker-1",
+    )
+    [kept] = second.distinct_from
+    assert kept.person_id == first.person_id
+    assert kept.reason == "Different mother; checked with the school"
+    assert kept.confirmed_by == "duty-worker-1" and kept.confirmed_at == NOW

@@ -85,7 +85,6 @@ DECISION_NEEDS: dict[DecisionType, DecisionNeeds] = {
 
 def missing_for_decision(contact: Contact, decision: Decision) -> list[FieldError]:
     """Everything the decision needs that the conversation has not yet recorded."""
-    needs = DECISION_NEEDS[decision.decision_type]
     missing: list[FieldError] = []
     if not _text(decision.rationale):
         missing.append(FieldError("rationale", "Record why this decision was made"))
@@ -93,6 +92,29 @@ def missing_for_decision(contact: Contact, decision: Decision) -> list[FieldErro
         missing.append(
             FieldError("explanation_for_referrer", "Explain the decision for the referrer")
         )
+    return missing + missing_from_conversation(contact, decision.decision_type)
+
+
+def still_needed(contact: Contact) -> dict[DecisionType, list[FieldError]]:
+    """For each decision, what the conversation must still record before it can be made (the
+    rationale and the explanation for the referrer are given with the decision itself), the
+    academy rule included: what the decision page shows before anything is submitted."""
+    needed: dict[DecisionType, list[FieldError]] = {}
+    for kind in DecisionType:
+        missing = missing_from_conversation(contact, kind)
+        if not missing:
+            try:
+                ensure_academy_has_early_help_offer(contact, Decision(kind))
+            except AcademyNeedsEarlyHelpOffer as refused:
+                missing = list(refused.errors)
+        needed[kind] = missing
+    return needed
+
+
+def missing_from_conversation(contact: Contact, kind: DecisionType) -> list[FieldError]:
+    """What a decision of this kind needs from the contact that it does not yet hold."""
+    needs = DECISION_NEEDS[kind]
+    missing: list[FieldError] = []
     if needs.child and not contact.child_ids:
         missing.append(FieldError("child_ids", "Identify at least one child"))
     missing.extend(_missing_consent(contact, needs.consent))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
@@ -27,6 +27,16 @@ from referrals.domain.identifiers import PersonDetails
 from referrals.domain.matching import Match, MatchStrength, Registered, find_matches
 
 
+@dataclass(frozen=True)
+class DistinctFrom:
+    """A worker's check that a near match is someone else, and why they are sure."""
+
+    person_id: uuid.UUID
+    reason: str
+    confirmed_by: str | None
+    confirmed_at: datetime
+
+
 @dataclass
 class Person:
     person_id: uuid.UUID
@@ -34,6 +44,8 @@ class Person:
     details: PersonDetails
     registered_at: datetime
     updated_at: datetime
+    # Near matches a worker confirmed are other people when registering this one.
+    distinct_from: tuple[DistinctFrom, ...] = ()
     events: list[EventPayload] = field(default_factory=list, compare=False, repr=False)
 
     def update(
@@ -83,18 +95,22 @@ def register_person(
     *,
     existing: Iterable[Registered],
     now: datetime,
-    confirmed_distinct_from: Collection[uuid.UUID] = frozenset(),
+    confirmed_distinct_from: Mapping[uuid.UUID, str] | None = None,
+    confirmed_by: str | None = None,
 ) -> Person:
     """Register a child or adult once.
 
     An NHS number already registered is refused (use that record). Probable and possible
     matches are refused until the worker has either chosen the existing record or confirmed,
-    by listing its id in `confirmed_distinct_from`, that it is someone else.
+    in `confirmed_distinct_from` (the near match's id and why), that it is someone else. The
+    reason is required and kept with the new record: nothing is ever merged or split silently.
     """
+    confirmed = dict(confirmed_distinct_from or {})
     _ensure_identifiers_are_usable(details, now)
+    _ensure_reasons_given(confirmed)
     matches = find_matches(details, existing)
     _refuse_exact_match(matches)
-    unconfirmed = [m for m in matches if m.person_id not in confirmed_distinct_from]
+    unconfirmed = [m for m in matches if m.person_id not in confirmed]
     if unconfirmed:
         raise PossibleDuplicatePerson(
             detail=(
@@ -103,7 +119,13 @@ def register_person(
             ),
             extra={"matches": [m.as_dict() for m in unconfirmed]},
         )
-    person = Person(person_id, kind, details, registered_at=now, updated_at=now)
+    distinct = tuple(
+        DistinctFrom(m.person_id, confirmed[m.person_id].strip(), confirmed_by, now)
+        for m in matches
+    )
+    person = Person(
+        person_id, kind, details, registered_at=now, updated_at=now, distinct_from=distinct
+    )
     person.events.append(
         PersonRegistered(
             person_id=person_id,
@@ -114,6 +136,21 @@ def register_person(
         )
     )
     return person
+
+
+def _ensure_reasons_given(confirmed: Mapping[uuid.UUID, str]) -> None:
+    errors = [
+        FieldError(
+            f"confirmed_distinct_from.{n}.reason",
+            "Say why you are sure this is a different person",
+        )
+        for n, reason in enumerate(confirmed.values())
+        if not (reason and reason.strip())
+    ]
+    if errors:
+        raise InvalidPerson(
+            detail="A near match confirmed as someone else needs the reason", errors=errors
+        )
 
 
 def _ensure_identifiers_are_usable(details: PersonDetails, now: datetime) -> None:

@@ -4,7 +4,7 @@ identifiers, look for matches, and group people into families with their relatio
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +23,9 @@ from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 class RegisterPerson:
     kind: PersonKind
     details: PersonDetails
-    confirmed_distinct_from: frozenset[uuid.UUID] = frozenset()
+    # Near matches confirmed as someone else: id -> why the worker is sure.
+    confirmed_distinct_from: Mapping[uuid.UUID, str] = field(default_factory=dict)
+    confirmed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ async def register(cmd: RegisterPerson, uow: ReferralsUnitOfWork, now: datetime)
             existing=candidates,
             now=now,
             confirmed_distinct_from=cmd.confirmed_distinct_from,
+            confirmed_by=cmd.confirmed_by,
         )
     except PossibleDuplicatePerson as refused:
         by_id = {p.person_id: p for p in candidates}

@@ -16,6 +16,7 @@ from contracts.reference.referrals import (
     DecisionType,
     ReferralSource,
     Urgency,
+    team_for_cluster,
 )
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -30,7 +31,7 @@ from runtime.security import principal
 from referrals.adapters.repository import ContactRepository, contact_status
 from referrals.domain.allocation import CaseloadLimits
 from referrals.domain.contact import Caller, Consent, Contact, ConversationEntry, TriedSupport
-from referrals.domain.decisions import Decision
+from referrals.domain.decisions import Decision, still_needed
 from referrals.entrypoints.api.access import (
     audit_reads,
     caseload_limits,
@@ -546,6 +547,69 @@ async def read_contact(
     )
     set_etag(response, version)
     return view_for(caller, contact, version)
+
+
+class NeededFieldResponse(BaseModel):
+    field: str
+    message: str
+
+
+class DecisionNeedsItem(BaseModel):
+    decision_type: DecisionType
+    ready: bool = Field(description="nothing more is needed from the conversation")
+    missing: list[NeededFieldResponse]
+
+
+class DecisionNeedsResponse(BaseModel):
+    """What each decision still needs from the conversation, before any is attempted."""
+
+    contact_id: uuid.UUID
+    status: str
+    version: int
+    team_id: str | None = Field(description="the RES team a RES acceptance would allocate to")
+    items: list[DecisionNeedsItem]
+
+
+@router.get(
+    "/{contact_id}/decision-needs",
+    summary="What each decision still needs from the conversation (nothing is decided)",
+)
+async def decision_needs(
+    contact_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    caller: Principal = Depends(principal),
+    db: Database = Depends(get_db),
+) -> DecisionNeedsResponse:
+    async with db.sessions() as session:
+        repo = ContactRepository(session)
+        contact = ensure_can_see_contact(caller, await repo.get(contact_id), contact_id)
+    version = repo.revisions[contact_id]
+    await audit.record_read(
+        db,
+        request.app.state.tables,
+        request,
+        caller,
+        "contact",
+        contact_id,
+        family_id=contact.family_id,
+    )
+    team = team_for_cluster(contact.cluster_id) if contact.cluster_id else None
+    set_etag(response, version)
+    return DecisionNeedsResponse(
+        contact_id=contact_id,
+        status=contact_status(contact),
+        version=version,
+        team_id=team.team_id if team else None,
+        items=[
+            DecisionNeedsItem(
+                decision_type=kind,
+                ready=not missing,
+                missing=[NeededFieldResponse(field=e.field, message=e.message) for e in missing],
+            )
+            for kind, missing in still_needed(contact).items()
+        ],
+    )
 
 
 @router.post(

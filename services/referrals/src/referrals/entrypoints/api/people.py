@@ -31,7 +31,7 @@ from referrals.entrypoints.api.access import (
     ensure_can_see_person,
     get_referrals_uow,
 )
-from referrals.entrypoints.api.fields import DateOfBirth, ShortText, Strict
+from referrals.entrypoints.api.fields import DateOfBirth, LongText, ShortText, Strict
 from referrals.service_layer import people as use_cases
 from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
@@ -67,12 +67,17 @@ class PersonDetailsRequest(Strict):
         )
 
 
+class DistinctFromRequest(Strict):
+    person_id: uuid.UUID
+    reason: LongText = Field(description="why the worker is sure this is someone else")
+
+
 class RegisterPersonRequest(PersonDetailsRequest):
     kind: PersonKind
-    confirmed_distinct_from: list[uuid.UUID] = Field(
+    confirmed_distinct_from: list[DistinctFromRequest] = Field(
         default_factory=list,
         max_length=20,
-        description="ids of near matches the worker has checked are someone else",
+        description="near matches the worker has checked are someone else, each with the reason",
     )
 
 
@@ -122,6 +127,13 @@ class ChangeFamilyRequest(Strict):
 # -- responses ---------------------------------------------------------------------------------
 
 
+class DistinctFromResponse(BaseModel):
+    person_id: uuid.UUID
+    reason: str
+    confirmed_by: str | None
+    confirmed_at: datetime
+
+
 class PersonResponse(BaseModel):
     person_id: uuid.UUID
     kind: PersonKind
@@ -134,6 +146,7 @@ class PersonResponse(BaseModel):
     school: str | None
     registered_at: datetime
     updated_at: datetime
+    distinct_from: list[DistinctFromResponse]
     version: int
 
 
@@ -192,6 +205,15 @@ def person_response(person: Person, version: int) -> PersonResponse:
         school=d.school,
         registered_at=person.registered_at,
         updated_at=person.updated_at,
+        distinct_from=[
+            DistinctFromResponse(
+                person_id=d.person_id,
+                reason=d.reason,
+                confirmed_by=d.confirmed_by,
+                confirmed_at=d.confirmed_at,
+            )
+            for d in person.distinct_from
+        ],
         version=version,
     )
 
@@ -230,7 +252,10 @@ async def register_person(
     uow: ReferralsUnitOfWork = Depends(get_referrals_uow),
 ) -> PersonResponse:
     cmd = use_cases.RegisterPerson(
-        body.kind, body.details(), frozenset(body.confirmed_distinct_from)
+        body.kind,
+        body.details(),
+        {d.person_id: d.reason for d in body.confirmed_distinct_from},
+        confirmed_by=caller.subject,
     )
     async with uow:
         person = await use_cases.register(cmd, uow, utcnow())

@@ -50,6 +50,13 @@ POLICY = Policy(
             "partners: own agency's, fair-process view; RES: own team's",
         ),
         rule(
+            "GET",
+            "/v1/contacts/{contact_id}/decision-needs",
+            FRONT_DOOR,
+            objects=ObjectRule.ANY,
+            summary="what each decision still needs",
+        ),
+        rule(
             "POST",
             "/v1/contacts/{contact_id}/conversations",
             FRONT_DOOR,
