@@ -199,6 +199,44 @@ class Api:
             return_to=return_to,
         )
 
+    async def put(
+        self,
+        service: str,
+        path: str,
+        body: Json,
+        *,
+        if_match: str | int,
+        record_path: str | None = None,
+        return_to: str = "/",
+    ) -> Result:
+        return await self._send(
+            "PUT",
+            service,
+            path,
+            json=body,
+            headers={"If-Match": f'"{if_match}"'},
+            record_path=record_path,
+            return_to=return_to,
+        )
+
+    async def delete(
+        self,
+        service: str,
+        path: str,
+        *,
+        if_match: str | int,
+        record_path: str | None = None,
+        return_to: str = "/",
+    ) -> Result:
+        return await self._send(
+            "DELETE",
+            service,
+            path,
+            headers={"If-Match": f'"{if_match}"'},
+            record_path=record_path,
+            return_to=return_to,
+        )
+
     async def page(
         self,
         service: str,

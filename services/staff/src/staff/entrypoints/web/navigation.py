@@ -20,6 +20,11 @@ SECTIONS: list[Section] = [
     Section("Front door", "/front-door", frozenset({Role.DUTY_ADVICE, Role.ADMIN})),
     Section("Make a referral", "/referrals/new", frozenset({Role.PARTNER})),
     Section("Your referrals", "/referrals", frozenset({Role.PARTNER})),
+    Section(
+        "Dashboard",
+        "/dashboard",
+        frozenset({Role.BI_ANALYST, Role.RES_MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    ),
 ]
 
 

@@ -1,0 +1,146 @@
+"""Data a journey starts from, arranged through the public APIs (not the pages under test):
+a family allocated to a RES team with one lead worker, as the front door leaves it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class AllocatedFamily:
+    family_id: str
+    contact_id: str
+    child_id: str
+    parent_id: str
+    team_id: str
+    cluster_id: str
+
+
+def _ok(response: httpx.Response) -> Any:
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def add_worker(system: Any, team_id: str, worker_id: str, name: str) -> None:
+    with system.api("referrals", "res_manager", team=team_id, subject=f"manager-{team_id}") as r:
+        found = r.post(
+            f"/v1/teams/{team_id}/workers",
+            json={"worker_id": worker_id, "role": "family_support_worker", "display_name": name},
+        )
+        assert found.status_code in (201, 409), found.text  # 409: already in the team
+
+
+def allocate_family(
+    system: Any, team_id: str, cluster_id: str, *, surname: str = "Hart"
+) -> AllocatedFamily:
+    """Contact, people, family, two conversations and a RES acceptance with a lead worker."""
+    unique = uuid.uuid4().hex[:6]
+    with system.api("referrals", "duty_advice", subject="duty-sam") as r:
+        contact = _ok(
+            r.post(
+                "/v1/contacts",
+                json={
+                    "source": "duty_and_advice",
+                    "cluster_id": cluster_id,
+                    "worry": "Mum rang: mornings are a battle and the children miss school.",
+                },
+                headers={"Idempotency-Key": f"arrange-{unique}"},
+            )
+        )
+        contact_id = contact["contact_id"]
+        child = _ok(
+            r.post(
+                "/v1/people",
+                json={
+                    "kind": "child",
+                    "given_name": f"Jay{unique}",
+                    "family_name": surname,
+                    "date_of_birth": "2013-04-02",
+                    "postcode": "LS9 7AB",
+                },
+            )
+        )["person_id"]
+        parent = _ok(
+            r.post(
+                "/v1/people",
+                json={
+                    "kind": "adult",
+                    "given_name": f"Sarah{unique}",
+                    "family_name": surname,
+                    "date_of_birth": "1986-02-03",
+                    "postcode": "LS9 7AB",
+                },
+            )
+        )["person_id"]
+        family = _ok(
+            r.post(
+                "/v1/families",
+                json={
+                    "member_ids": [child, parent],
+                    "relationships": [
+                        {"person_id": parent, "related_person_id": child, "kind": "parent"}
+                    ],
+                },
+            )
+        )["family_id"]
+        version = contact["version"]
+        for body in (
+            {
+                "summary": "Spoke with mum: mornings are a battle.",
+                "child_ids": [child],
+                "adult_ids": [parent],
+                "family_id": family,
+            },
+            {
+                "summary": "Mum agrees to RES support.",
+                "family_knows": "Mum knows and agrees.",
+                "consent": {
+                    "status": "given",
+                    "includes_rethink_team": True,
+                    "includes_group_supervision": True,
+                },
+                "urgency": "soon",
+            },
+        ):
+            version = _ok(
+                r.post(
+                    f"/v1/contacts/{contact_id}/conversations",
+                    json=body,
+                    headers={"If-Match": f'"{version}"'},
+                )
+            )["version"]
+        _ok(
+            r.post(
+                f"/v1/contacts/{contact_id}/decision",
+                json={
+                    "decision_type": "accept_for_res_early_help",
+                    "rationale": "Mornings have broken down; the cluster offer was tried.",
+                    "explanation_for_referrer": "The RES team will work with the family.",
+                },
+                headers={"If-Match": f'"{version}"'},
+            )
+        )
+    return AllocatedFamily(family, contact_id, child, parent, team_id, cluster_id)
+
+
+def eventually(check: Callable[[], Any], *, timeout: float = 60.0, every: float = 0.5) -> Any:
+    """Wait for what another service learns from the event stream (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError("not there in time")
+        time.sleep(every)
