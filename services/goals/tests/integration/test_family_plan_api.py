@@ -729,3 +729,66 @@ async def test_a_plan_opens_from_the_current_version_of_the_formulation(broker, 
         assert await _stored(goals) == (0, 0, 0, 0)
         r = await goals.client.post("/v1/plans", headers=practitioner, json=opening(second))
         assert r.status_code == 201, r.text
+
+
+async def test_a_plan_opened_before_the_news_of_a_newer_formulation_is_marked_and_resolved(
+    broker, databases, issuer
+):
+    """The race: version 2 is completed in the formulation service, and the plan is opened from
+    version 1 before goals has heard. When the news arrives the plan says so, and returning to
+    formulation lets the family's plan open from the current version."""
+    practitioner = issuer.headers("res_practitioner", team=TEAM)
+    async with run_service(
+        "goals", await databases.new("goals"), broker.bootstrap, issuer
+    ) as goals:
+        family = uuid.uuid4()
+        first = await allocate_and_formulate(broker.bootstrap, goals, family)
+        r = await goals.client.post(
+            "/v1/plans",
+            headers=practitioner,
+            json={
+                "family_id": str(family),
+                "formulation_id": str(first),
+                "overall_goal": "Safe and settled at home",
+            },
+        )
+        assert r.status_code == 201, r.text
+        plan_id = r.json()["plan_id"]
+        assert r.json()["formulation_superseded_by"] is None
+
+        second = uuid.uuid4()
+        consumer = goals.workers.consumer
+        applied_before = consumer.stats.applied
+        await publish(
+            broker.bootstrap,
+            completed(family, second, lineage_id=first, version=2),
+            "/services/formulation",
+        )
+        await eventually(lambda: consumer.stats.applied > applied_before, timeout=40)
+
+        r = await goals.client.get(f"/v1/plans/{plan_id}", headers=practitioner)
+        assert r.status_code == 200, r.text
+        assert r.json()["formulation_superseded_by"] == str(second)
+        assert r.headers["ETag"] == '"2"'  # a form open on the old view cannot save unawares
+
+        r = await goals.client.post(
+            f"/v1/plans/{plan_id}/return-to-formulation",
+            headers={**practitioner, "If-Match": r.headers["ETag"]},
+            json={
+                "reason": "new_information",
+                "rationale": "The formulation was rethought before this plan began",
+                "on": date.today().isoformat(),
+            },
+        )
+        assert r.status_code == 200, r.text
+        r = await goals.client.post(
+            "/v1/plans",
+            headers=practitioner,
+            json={
+                "family_id": str(family),
+                "formulation_id": str(second),
+                "overall_goal": "Safe and settled at home",
+            },
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["formulation_superseded_by"] is None

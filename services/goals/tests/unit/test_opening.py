@@ -114,3 +114,12 @@ def test_a_plan_is_stored_and_read_back_whole(
     copy = from_snapshot(FamilyPlan, to_snapshot(plan))
     assert copy == plan
     assert copy.sub_goals[0].movement == plan.sub_goals[0].movement
+
+
+def test_news_of_a_newer_formulation_marks_an_open_plan_once_and_survives_a_snapshot(
+    plan: FamilyPlan,
+) -> None:
+    current = uuid.uuid4()
+    assert plan.note_formulation_superseded(current) is True
+    assert plan.note_formulation_superseded(current) is False  # the same news again
+    assert from_snapshot(FamilyPlan, to_snapshot(plan)).formulation_superseded_by == current

@@ -16,6 +16,9 @@ Decisions this module makes, so every caller gets the same answer:
   it with its own end state first or gives the reason that is true. (A closure that marked
   unscored goals achieved told the BI stream something nobody had seen.) Returning to
   formulation ends them all as replaced, since the new formulation sets new goals.
+- A plan opened from a formulation version that, unknown to this service yet, had already been
+  superseded is not undone when the news arrives: it is marked `formulation_superseded_by` the
+  current version, which the plan's view shows, for the worker to return to formulation.
 - Practice dates (`on`) are passed in and may be earlier than today, because work is often
   written up after a visit; `now` is when the record was made.
 """
@@ -282,6 +285,8 @@ class FamilyPlan:
     formulation_return: FormulationReturn | None = None
     feedback: FamilyFeedback | None = None
     feedback_recorded_at: datetime | None = None
+    # A newer completed version of the plan's formulation, learnt after the plan opened.
+    formulation_superseded_by: uuid.UUID | None = None
     events: list[EventPayload] = field(default_factory=list, repr=False, compare=False)
 
     # -- opening ---------------------------------------------------------------------------
@@ -796,6 +801,16 @@ class FamilyPlan:
             )
         )
         return record
+
+    def note_formulation_superseded(self, current_formulation_id: uuid.UUID) -> bool:
+        """A newer version of the formulation was completed, and the news arrived after the plan
+        opened (the two happen in different services). The plan keeps its goals and says so,
+        for the worker to decide: return to formulation (step 14) and open a plan from the
+        current version. Whether anything changed."""
+        if not self.is_open or self.formulation_superseded_by == current_formulation_id:
+            return False
+        self.formulation_superseded_by = current_formulation_id
+        return True
 
     def record_feedback(self, feedback: FamilyFeedback, *, now: datetime) -> None:
         """The family's feedback (section 3.4): only once the plan has closed, and only once."""

@@ -129,6 +129,9 @@ class PlanResponse(BaseModel):
     closure: ClosureResponse | None
     formulation_return: FormulationReturnResponse | None
     feedback: FeedbackResponse | None
+    # Set when a newer version of the formulation was completed after the plan opened from this
+    # one: return to formulation and open the plan from the current version.
+    formulation_superseded_by: uuid.UUID | None = None
 
 
 class PlanSummaryResponse(BaseModel):
@@ -227,6 +230,7 @@ def plan_response(plan: FamilyPlan, version: int) -> PlanResponse:
         overall_goal=plan.overall_goal,
         opened_at=plan.opened_at,
         version=version,
+        formulation_superseded_by=plan.formulation_superseded_by,
         sub_goals=[sub_goal_response(plan, sg) for sg in plan.sub_goals],
         movement=plan.movement_counts(),
         closure=None
