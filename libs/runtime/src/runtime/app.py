@@ -8,10 +8,11 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +20,7 @@ from runtime import audit
 from runtime.auth import TokenVerifier
 from runtime.consumer import EventConsumer, Handler
 from runtime.db import Database
+from runtime.docs import install_docs
 from runtime.errors import (
     DATABASE_RETRY_AFTER_SECONDS,
     ProblemError,
@@ -30,9 +32,11 @@ from runtime.identity import Principal, Role
 from runtime.jsonbody import strict_json_body
 from runtime.kafka import broker_reachable, ensure_topics
 from runtime.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
+from runtime.openapi import install_openapi
 from runtime.outbox import OutboxRelay
 from runtime.pagination import MAX_PAGE_SIZE
 from runtime.policy import Policy, rule
+from runtime.problems import STANDARD
 from runtime.security import authorise, principal
 from runtime.settings import ServiceSettings
 from runtime.tables import PlatformTables
@@ -170,6 +174,8 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         version=definition.version,
         lifespan=lifespan,
         dependencies=[Depends(authorise), Depends(strict_json_body)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.definition = definition
     app.state.settings = settings
@@ -179,7 +185,11 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     )
     app.state.verifier = TokenVerifier(settings.platform)
     app.state.rate_limiter = RateLimiter(settings.platform.rate_limit_per_minute)
+    # The platform's problem types plus the domain rules of this service's package.
+    app.state.problems = STANDARD.for_package(definition.name)
     install_problem_handlers(app)
+    install_docs(app)
+    install_openapi(app, app.state.policy, app.state.problems)
     instrument_app(app)
 
     @app.get("/health/live", tags=["health"], summary="The process is running")
@@ -209,9 +219,20 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             extra={"checks": checks},
         )
 
-    @app.get("/problems/{code}", tags=["health"], summary="What a problem type means")
-    async def problem_type(code: str) -> dict[str, str]:
-        return {"type": f"/problems/{code}", "description": PROBLEM_TYPES.get(code, "see title")}
+    @app.get(
+        "/problems/{code}",
+        tags=["health"],
+        summary="What a problem type means and how to fix it",
+        response_model=ProblemTypeResponse,
+    )
+    async def problem_type(
+        request: Request,
+        code: Annotated[str, Path(pattern=r"^[a-z0-9-]+$", max_length=80)],
+    ) -> Any:
+        problem = app.state.problems.get(code)
+        if problem is None:
+            raise ProblemError(404, f"no problem type {code!r} is defined by this service")
+        return problem.document()
 
     app.include_router(audit_router)
     for router in definition.routers:
@@ -224,23 +245,16 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     return app
 
 
-PROBLEM_TYPES = {
-    "validation-error": "A field is missing or has the wrong type or value; see `errors`.",
-    "unauthorized": "No valid bearer token: missing, expired, wrongly signed, wrong issuer or audience.",
-    "forbidden": "The caller's role or scopes do not allow this endpoint.",
-    "not-found": "No such record, or not one the caller may see.",
-    "precondition-failed": "If-Match does not match the record's current ETag.",
-    "precondition-required": "This update needs If-Match.",
-    "payload-too-large": "The request body is over the size cap.",
-    "request-header-fields-too-large": "The request's headers together are over the size cap.",
-    "rate-limited": "Too many requests from this client; wait for Retry-After seconds.",
-    "idempotency-key-reused": "The Idempotency-Key was used before with a different body.",
-    "request-in-progress": "A request with this Idempotency-Key is still running.",
-    "invalid-cursor": "The pagination cursor is malformed or belongs to another query.",
-    "database-unavailable": "The database is briefly away (restarting, or refusing connections);"
-    " nothing was stored. Retry after Retry-After seconds with the same Idempotency-Key.",
-    "not-ready": "A dependency (database or broker) is unavailable; see `checks`.",
-}
+class ProblemTypeResponse(BaseModel):
+    """What a problem `type` URI names: what went wrong and how to fix it."""
+
+    type: str = Field(examples=["/problems/decision-incomplete"])
+    code: str = Field(examples=["decision-incomplete"])
+    status: int = Field(examples=[422])
+    title: str = Field(examples=["The decision needs more information"])
+    description: str
+    how_to_fix: str
+
 
 STANDARD_RULES = [
     rule("GET", "/v1/audit", [Role.ADMIN], summary="audit trail per family, person or record"),
@@ -253,14 +267,13 @@ audit_router = APIRouter(tags=["audit"])
 async def list_audit(
     request: Request,
     caller: Principal = Depends(principal),
-    family_id: str | None = None,
-    person_id: str | None = None,
-    record_id: str | None = None,
+    family_id: str | None = Query(None, max_length=64, description="entries about this family"),
+    person_id: str | None = Query(None, max_length=64, description="entries about this person"),
+    record_id: str | None = Query(None, max_length=64, description="entries about this record"),
     after: int = Query(0, ge=0, description="the `seq` of the last entry already read"),
     limit: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    if not (family_id or person_id or record_id):
-        raise ProblemError(422, "give family_id, person_id or record_id", code="validation-error")
+    """Filters combine; with none, the whole trail in order (administrators only)."""
     rows = await audit.query(
         request.app.state.db,
         request.app.state.tables,

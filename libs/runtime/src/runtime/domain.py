@@ -17,7 +17,9 @@ class FieldError:
 
 @dataclass
 class DomainError(Exception):
-    """A broken rule. Subclasses set `code`, `status` and `title` as class attributes."""
+    """A broken rule. Subclasses set `code`, `status` and `title` as class attributes, and may
+    set `description` (what went wrong, else the class docstring) and `fix` (how to put it
+    right, else a default for the status): `GET /problems/{code}` shows them."""
 
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
@@ -26,6 +28,8 @@ class DomainError(Exception):
     code: ClassVar[str] = "domain-rule"
     status: ClassVar[int] = 422
     title: ClassVar[str] = "A domain rule was broken"
+    description: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         Exception.__init__(self, self.detail or self.title)

@@ -12,35 +12,28 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from runtime.db import database_unavailable
 from runtime.domain import DomainError, FieldError
+from runtime.problems import PROBLEM_JSON, STANDARD, ProblemRegistry
 
 log = logging.getLogger(__name__)
-
-PROBLEM_JSON = "application/problem+json"
 
 # A database restart takes seconds; a client that waits this long finds it back, or asks again.
 DATABASE_RETRY_AFTER_SECONDS = 2
 
-_STATUS_CODES: dict[int, tuple[str, str]] = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Authentication required"),
-    403: ("forbidden", "Not allowed"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"),
-    412: ("precondition-failed", "The record has changed since you read it"),
-    413: ("payload-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    422: ("validation-error", "The request is not valid"),
-    428: ("precondition-required", "If-Match is required for this update"),
-    429: ("rate-limited", "Too many requests"),
-    500: ("internal-error", "Internal error"),
-    503: ("unavailable", "Service unavailable"),
-}
+# One registry of problem types (runtime.problems); each app serves its own (STANDARD plus the
+# service's domain rules) as `app.state.problems`.
+__all__ = [
+    "DATABASE_RETRY_AFTER_SECONDS",
+    "PROBLEM_JSON",
+    "ProblemError",
+    "install_problem_handlers",
+    "problem_response",
+]
 
 
 class ProblemError(Exception):
@@ -57,10 +50,11 @@ class ProblemError(Exception):
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        default_code, default_title = _STATUS_CODES.get(status, ("error", "Error"))
+        generic = STANDARD.for_status(status)
         self.status = status
-        self.code = code or default_code
-        self.title = title or default_title
+        self.code = code or generic.code
+        known = STANDARD.get(self.code)
+        self.title = title or (known.title if known else generic.title)
         self.detail = detail
         self.errors = errors or []
         self.headers = headers or {}
@@ -68,16 +62,24 @@ class ProblemError(Exception):
         super().__init__(detail or self.title)
 
 
+def registry_of(request: Request) -> ProblemRegistry:
+    registry: ProblemRegistry = getattr(request.app.state, "problems", STANDARD)
+    return registry
+
+
 def problem_response(
     request: Request,
     status: int,
     code: str,
-    title: str,
+    title: str | None = None,
     detail: str = "",
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    if title is None:
+        known = registry_of(request).get(code)
+        title = known.title if known else registry_of(request).for_status(status).title
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
         "title": title,
@@ -109,9 +111,33 @@ def database_unavailable_response(request: Request) -> JSONResponse:
 
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header"}:
-        parts = parts[1:] if len(parts) > 1 else parts
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        if len(parts) == 1:
+            return parts[0]  # the body as a whole: missing, or not an object
+        if parts[0] == "header":
+            return parts[1].replace("_", "-").title()
+        parts = parts[1:]
     return ".".join(parts)
+
+
+def _position(body: bytes, offset: int) -> str:
+    before = body[:offset].decode("utf-8", "replace")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return f"line {line}, column {column} (character {offset + 1})"
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the path has, over all its routes (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    path = request.scope.get("path", "")
+    for context in iter_route_contexts(request.app.router.routes):
+        regex = getattr(context, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(context.methods or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -136,22 +162,38 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldError(_field_of(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
+        raw = exc.errors()
+        broken = [e for e in raw if e.get("type") == "json_invalid"]
+        if broken:
+            # FastAPI reports the character offset as the field ("29"): say where, in words.
+            offset = next((p for p in broken[0]["loc"] if isinstance(p, int)), 0)
+            reason = (broken[0].get("ctx") or {}).get("error") or "JSON decode error"
+            where = _position(await request.body(), offset)
+            return problem_response(
+                request,
+                400,
+                "malformed-json",
+                detail=f"the body is not valid JSON: {reason} at {where}",
+                errors=[FieldError("body", f"{reason} at {where}")],
+            )
+        errors = [FieldError(_field_of(tuple(e["loc"])), e["msg"]) for e in raw]
         return problem_response(
             request,
             422,
             "validation-error",
-            "The request is not valid",
-            f"{len(errors)} field(s) are not valid",
-            errors,
+            detail=f"{len(errors)} field(s) are not valid",
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, title = _STATUS_CODES.get(exc.status_code, ("error", "Error"))
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
+        generic = registry_of(request).for_status(exc.status_code)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != generic.title else ""
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return problem_response(
-            request, exc.status_code, code, title, detail, headers=dict(exc.headers or {})
+            request, exc.status_code, generic.code, generic.title, detail, headers=headers
         )
 
     @app.exception_handler(SQLAlchemyError)
@@ -170,4 +212,4 @@ def install_problem_handlers(app: FastAPI) -> None:
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
             return database_unavailable_response(request)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "internal-error", "Internal error")
+        return problem_response(request, 500, "internal-error")

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.db import Database, database_unavailable, utcnow
 from runtime.errors import ProblemError
+from runtime.problems import STANDARD, problem_body
 from runtime.tables import PlatformTables
 
 RETENTION = timedelta(hours=24)
@@ -28,10 +29,8 @@ MAX_KEY_LENGTH = 128
 SETTLE_ATTEMPTS = 20
 
 
-def _problem(status: int, code: str, title: str, detail: str) -> bytes:
-    return json.dumps(
-        {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail}
-    ).encode()
+def _problem(code: str, detail: str) -> bytes:
+    return json.dumps(problem_body(STANDARD, code, detail=detail)).encode()
 
 
 class IdempotencyMiddleware:
@@ -60,9 +59,7 @@ class IdempotencyMiddleware:
                 send,
                 400,
                 _problem(
-                    400,
                     "bad-request",
-                    "Bad request",
                     f"Idempotency-Key is longer than {MAX_KEY_LENGTH}",
                 ),
             )
@@ -104,9 +101,7 @@ class IdempotencyMiddleware:
                     send,
                     422,
                     _problem(
-                        422,
                         "idempotency-key-reused",
-                        "Idempotency-Key reused",
                         "this Idempotency-Key was used with a different request; use a new key",
                     ),
                 )
@@ -216,9 +211,7 @@ async def _in_progress(send: Send) -> None:
         send,
         409,
         _problem(
-            409,
             "request-in-progress",
-            "Request in progress",
             "the first request with this Idempotency-Key has not finished; retry shortly",
         ),
     )

@@ -1,6 +1,7 @@
-"""The one JSON body check of every service: a body whose object gives a key twice, or whose
-text holds a control or direction-override character, is refused naming the field (422),
-before any handler or validator sees it.
+"""The one JSON body check of every service: a body not declared as JSON by Content-Type is
+refused naming the header (415); a body whose object gives a key twice, or whose text holds a
+control or direction-override character, is refused naming the field (422), before any
+handler or validator sees it.
 
 The framework's parser keeps the last of two equal keys, so a body can say two things and
 be read as one; this reads the same bytes and refuses instead. It runs as an app dependency
@@ -14,6 +15,7 @@ from typing import Any
 
 from contracts.plausibility import text_problem
 from fastapi import Request
+from fastapi.routing import APIRoute
 
 from runtime.domain import FieldError
 from runtime.errors import ProblemError
@@ -59,19 +61,38 @@ def _walk(node: Any, path: str, errors: list[FieldError]) -> None:
 
 
 def _is_json(content_type: str | None) -> bool:
-    # As the framework decides to parse a body as JSON: no content type, or a JSON one.
     if not content_type:
-        return True
+        return False
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _body_required(route: APIRoute) -> bool:
+    info = getattr(route.body_field, "field_info", None)
+    return bool(info is not None and info.is_required())
 
 
 async def strict_json_body(request: Request) -> None:
-    """App-wide dependency: refuse a body with a repeated key or forbidden text (422)."""
-    if request.method not in _METHODS or not _is_json(request.headers.get("content-type")):
+    """App-wide dependency: an operation with a body takes JSON only, declared so (415), with no
+    repeated key or forbidden text (422)."""
+    if request.method not in _METHODS:
         return
     raw = await request.body()
-    if not raw:
+    content_type = request.headers.get("content-type")
+    route = request.scope.get("route")
+    takes_body = isinstance(route, APIRoute) and route.body_field is not None
+    if takes_body and not _is_json(content_type):
+        assert isinstance(route, APIRoute)
+        if raw or content_type is not None or _body_required(route):
+            got = f"got {content_type!r}" if content_type else "the header is missing"
+            raise ProblemError(
+                415,
+                f"send the body as JSON with Content-Type: application/json ({got})",
+                errors=[FieldError("Content-Type", f"must be application/json; {got}")],
+            )
+    if not raw or not _is_json(content_type):
         return
     errors = body_problems(raw)
     if errors:

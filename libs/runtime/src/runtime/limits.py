@@ -9,10 +9,12 @@ from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime.problems import STANDARD, problem_body
+
 
 def _problem(status: int, code: str, title: str, detail: str) -> bytes:
     return json.dumps(
-        {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail}
+        problem_body(STANDARD, code, status=status, title=title, detail=detail)
     ).encode()
 
 

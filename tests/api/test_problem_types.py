@@ -1,0 +1,127 @@
+"""Problem types: one registry per service that the handlers, `GET /problems/{code}` and the
+OpenAPI documents all read; the platform's own refusals say what went wrong and where."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from runtime.domain import DomainError
+from runtime.problems import STANDARD, ProblemRegistry, ProblemType
+from runtime.services import SERVICES
+from runtime.testing import Issuer, platform_settings
+
+
+def build(name: str, issuer: Issuer, tmp_path) -> FastAPI:  # type: ignore[no-untyped-def]
+    entry = SERVICES[name]
+    settings = entry.settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / name}.db",
+        run_workers=False,
+        platform=platform_settings("127.0.0.1:9", issuer),
+    )
+    app: FastAPI = entry.bootstrap().create_app(settings)
+    return app
+
+
+@pytest.fixture
+async def referrals(issuer: Issuer, tmp_path) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    # No lifespan: these requests are all refused before any handler needs the database.
+    app = build("referrals", issuer, tmp_path)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://referrals"
+    ) as client:
+        yield client
+
+
+def test_a_code_means_one_thing() -> None:
+    registry = ProblemRegistry([ProblemType("gone-away", 409, "Gone", "d", "f")])
+    with pytest.raises(ValueError, match="gone-away"):
+        registry.add(ProblemType("gone-away", 422, "Gone", "d", "f"))
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+async def test_every_problem_type_of_a_service_resolves_to_what_went_wrong_and_how_to_fix_it(
+    name: str, issuer: Issuer, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    app = build(name, issuer, tmp_path)
+    registry: ProblemRegistry = app.state.problems
+    own = [e for e in _domain_errors() if e.__module__.startswith(name + ".")]
+    assert own, f"{name} defines no domain rules?"
+    assert {e.code for e in own} <= {p.code for p in registry}
+    assert {p.code for p in STANDARD} <= {p.code for p in registry}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+    ) as client:
+        for problem in registry:
+            r = await client.get(problem.uri)
+            assert r.status_code == 200, problem.code
+            page = r.json()
+            assert page["type"] == problem.uri
+            assert page["status"] == problem.status
+            assert page["title"] == problem.title
+            assert page["description"] and page["description"] != "see title"
+            assert page["how_to_fix"]
+        missing = await client.get("/problems/no-such-problem")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_decision_incomplete_says_what_went_wrong(referrals: httpx.AsyncClient) -> None:
+    page = (await referrals.get("/problems/decision-incomplete")).json()
+    assert page["status"] == 422
+    assert page["title"] == "The decision needs more information"
+    assert "see title" not in page["description"]
+
+
+async def test_malformed_json_names_the_body_and_where_parsing_stopped(
+    referrals: httpx.AsyncClient,
+) -> None:
+    r = await referrals.post(
+        "/v1/contacts",
+        content=b'{"source": "early_help_hub",\n "worry": }',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    problem = r.json()
+    assert problem["type"] == "/problems/malformed-json"
+    assert problem["errors"][0]["field"] == "body"
+    assert "line 2, column 11" in problem["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain"])
+async def test_a_body_without_the_json_content_type_is_refused_naming_the_header(
+    referrals: httpx.AsyncClient, issuer: Issuer, content_type: str | None
+) -> None:
+    headers = issuer.headers("duty_advice")
+    if content_type:
+        headers["Content-Type"] = content_type
+    r = await referrals.post(
+        "/v1/contacts", content=b'{"source": "early_help_hub"}', headers=headers
+    )
+    assert r.status_code == 415
+    problem = r.json()
+    assert problem["type"] == "/problems/unsupported-media-type"
+    assert problem["errors"][0]["field"] == "Content-Type"
+
+
+async def test_a_405_allows_every_method_of_the_path(
+    referrals: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    r = await referrals.delete(
+        "/v1/people/3fa85f64-5717-4562-b3fc-2c963f66afa6", headers=issuer.headers("admin")
+    )
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "HEAD", "PATCH"}
+    assert r.json()["type"] == "/problems/method-not-allowed"
+
+
+def _domain_errors() -> list[type[DomainError]]:
+    found: list[type[DomainError]] = []
+    stack = list(DomainError.__subclasses__())
+    while stack:
+        error = stack.pop()
+        found.append(error)
+        stack.extend(error.__subclasses__())
+    return found
