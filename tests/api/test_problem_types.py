@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from runtime.domain import DomainError
 from runtime.problems import STANDARD, ProblemRegistry, ProblemType
-from runtime.services import SERVICES
+from runtime.services import DATA_SERVICES as SERVICES
 from runtime.testing import Issuer, platform_settings
 
 
