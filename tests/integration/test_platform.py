@@ -36,9 +36,15 @@ async def test_a_consumers_span_joins_the_trace_of_the_http_request(databases, b
     exporter = InMemorySpanExporter()
     provider = trace.get_tracer_provider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
+    # With an exporter set (statement spans are skipped when spans go nowhere).
+    traced = {"otel_exporter": "console"}
     async with (
-        run_service("referrals", await databases.new("r"), broker.bootstrap, issuer) as referrals,
-        run_service("outcomes", await databases.new("o"), broker.bootstrap, issuer) as outcomes,
+        run_service(
+            "referrals", await databases.new("r"), broker.bootstrap, issuer, platform=traced
+        ) as referrals,
+        run_service(
+            "outcomes", await databases.new("o"), broker.bootstrap, issuer, platform=traced
+        ) as outcomes,
     ):
         r = await referrals.client.post(
             "/v1/contacts", json={"source": "early_help_hub"}, headers=issuer.headers("duty_advice")

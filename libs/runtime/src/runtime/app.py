@@ -157,7 +157,9 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         app.state.db = db
         workers = Workers(definition, db)
         app.state.workers = workers
-        instrument_engine(db.engine)
+        instrument_engine(db.engine, settings.platform.otel_exporter)
+        if db.write_engine is not db.engine:
+            instrument_engine(db.write_engine, settings.platform.otel_exporter)
         for hook in definition.on_startup:
             await hook(app)
         if settings.run_workers:
@@ -320,14 +322,16 @@ class RequestIds:
 
 
 # -- dependencies for routers ------------------------------------------------------------------
+# All `async def`, though none awaits: FastAPI runs a plain `def` dependency on a worker thread,
+# a thread hop per dependency per request.
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     definition: ServiceDefinition = request.app.state.definition
     return UnitOfWork(
         request.app.state.db,

@@ -73,9 +73,8 @@ async def record(
 ) -> None:
     """Append an entry inside the caller's transaction (writes: with the change itself)."""
     await session.execute(
-        insert(tables.audit_log).values(
-            _entry(request, principal, action, record_type, record_id, family_id, person_id, status)
-        )
+        insert(tables.audit_log),
+        _entry(request, principal, action, record_type, record_id, family_id, person_id, status),
     )
 
 

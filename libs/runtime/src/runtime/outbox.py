@@ -38,20 +38,22 @@ async def enqueue(
 ) -> None:
     """Add an event to the outbox inside the caller's transaction."""
     now = utcnow()
+    aggregate_id = payload.aggregate_id()
     await session.execute(
-        insert(tables.outbox).values(
-            id=envelope.id,
-            aggregate_type=payload.aggregate_type,
-            aggregate_id=payload.aggregate_id(),
-            event_type=envelope.type,
-            topic=payload.topic,
-            key=payload.aggregate_id(),
-            payload=envelope.data,
-            headers=envelope.model_dump(mode="json", exclude={"data"}),
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-        )
+        insert(tables.outbox),
+        {
+            "id": envelope.id,
+            "aggregate_type": payload.aggregate_type,
+            "aggregate_id": aggregate_id,
+            "event_type": envelope.type,
+            "topic": payload.topic,
+            "key": aggregate_id,
+            "payload": envelope.data,
+            "headers": envelope.model_dump(mode="json", exclude={"data"}),
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+        },
     )
 
 

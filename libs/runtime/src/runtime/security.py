@@ -59,7 +59,7 @@ async def authorise(request: Request) -> None:
     request.state.rule = rule
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     """Dependency: the verified caller (set by `authorise`)."""
     found: Principal | None = getattr(request.state, "principal", None)
     if found is None:

@@ -48,6 +48,7 @@ class ContactRepository(SnapshotRepository[Contact, uuid.UUID]):
     table = orm.contacts
     aggregate = Contact
     record_type = "contact"
+    insert_may_be_refused = False  # a new contact's only unique key is its fresh uuid
 
     def _columns(self, contact: Contact) -> dict[str, Any]:
         return {

@@ -41,7 +41,7 @@ class RebuildResponse(BaseModel):
         )
 
 
-def _rebuilder(request: Request) -> Rebuilder:
+async def _rebuilder(request: Request) -> Rebuilder:
     rebuilder: Rebuilder = request.app.state.rebuilder
     return rebuilder
 

@@ -113,7 +113,7 @@ class ServiceResponseBatchResponse(BaseModel):
     items: list[ServiceResponseResponse]
 
 
-def _stream(request: Request) -> StreamSource:
+async def _stream(request: Request) -> StreamSource:
     source: StreamSource = request.app.state.outcome_stream
     return source
 

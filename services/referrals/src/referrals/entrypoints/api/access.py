@@ -25,7 +25,7 @@ from referrals.service_layer import views
 from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
 
-def get_referrals_uow(request: Request) -> ReferralsUnitOfWork:
+async def get_referrals_uow(request: Request) -> ReferralsUnitOfWork:
     definition = request.app.state.definition
     return ReferralsUnitOfWork(
         request.app.state.db,
@@ -35,7 +35,7 @@ def get_referrals_uow(request: Request) -> ReferralsUnitOfWork:
     )
 
 
-def caseload_limits(request: Request) -> CaseloadLimits:
+async def caseload_limits(request: Request) -> CaseloadLimits:
     settings: Settings = request.app.state.settings
     return settings.caseload_limits()
 
