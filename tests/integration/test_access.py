@@ -291,8 +291,14 @@ async def test_reads_and_writes_are_audited_and_the_audit_cannot_be_changed(serv
     assert [e["action"] for e in entries][:2] == ["create", "read"]
     first = entries[0]
     assert first["subject"] == "user:duty-1" and first["role"] == "duty_advice"
-    assert first["record_type"] == "contact" and first["purpose"] == "front door triage"
-    assert first["request_id"] == "req-audit-1"
+    assert first["record_type"] == "contact"
+    # The trail holds the server's own request id and purpose; what the caller said of itself
+    # is kept beside them, labelled as the caller's.
+    assert first["request_id"] == created.headers["x-request-id"] != "req-audit-1"
+    uuid.UUID(first["request_id"])
+    assert first["caller_request_id"] == "req-audit-1"
+    assert first["purpose"] == running.app.state.policy.lookup("POST", "/v1/contacts").summary
+    assert first["caller_purpose"] == "front door triage"
     # Only administrators may read it, and no method changes it.
     assert (
         await running.client.get("/v1/audit", params={"record_id": contact_id}, headers=duty)
@@ -384,3 +390,56 @@ async def test_unauthenticated_and_refused_requests_are_rate_limited_too(tmp_pat
         # A caller with a good token is not held back by the others' refusals.
         ok = issuer.headers("duty_advice", subject="user:rl-ok")
         assert (await svc.client.get(path, headers=ok)).status_code == 404
+
+
+async def test_refused_attempts_are_audited_with_why_and_counted(services, issuer):
+    running = services["referrals"]
+    duty = issuer.headers("duty_advice")
+    admin = issuer.headers("admin")
+    person = await running.client.post(
+        "/v1/people", json={"kind": "child", "family_name": "Refused"}, headers=duty
+    )
+    person_id = person.json()["person_id"]
+    before = (await running.client.get("/v1/audit/refusals", headers=admin)).json()
+    # The policy refuses a partner without the scope; the object rule hides a person from a
+    # team the family is not allocated to.
+    no_scope = issuer.headers("partner", agency="school-refused", scopes=["none"])
+    other_team = issuer.headers("res_practitioner", team="res-jess", subject="user:nosy")
+    assert (
+        await running.client.get(f"/v1/people/{person_id}", headers=no_scope)
+    ).status_code == 403
+    assert (
+        await running.client.get(f"/v1/people/{person_id}", headers=other_team)
+    ).status_code == 404
+
+    r = await running.client.get("/v1/audit", params={"person_id": person_id}, headers=admin)
+    refused = [e for e in r.json()["items"] if e["action"] == "refused"]
+    assert [(e["status"], e["role"]) for e in refused] == [
+        (403, "partner"),
+        (404, "res_practitioner"),
+    ]
+    assert refused[1]["subject"] == "user:nosy" and refused[1]["team_id"] == "res-jess"
+    assert all(e["reason"] and e["record_id"] == person_id for e in refused)
+    assert refused[0]["agency_id"] == "school-refused"
+    after = (await running.client.get("/v1/audit/refusals", headers=admin)).json()
+    assert after["total"] == before["total"] + 2
+    assert after["by_status"].get("404", 0) == before["by_status"].get("404", 0) + 1
+    # Only administrators read the counts.
+    assert (await running.client.get("/v1/audit/refusals", headers=duty)).status_code == 403
+
+
+async def test_an_idempotent_replay_is_audited(services, issuer):
+    running = services["referrals"]
+    duty = {**issuer.headers("duty_advice"), "Idempotency-Key": str(uuid.uuid4())}
+    body = {"kind": "child", "family_name": "Replayed"}
+    first = await running.client.post("/v1/people", json=body, headers=duty)
+    again = await running.client.post("/v1/people", json=body, headers=duty)
+    assert again.headers["idempotent-replayed"] == "true"
+    person_id = first.json()["person_id"]
+    r = await running.client.get(
+        "/v1/audit", params={"person_id": person_id}, headers=issuer.headers("admin")
+    )
+    entries = r.json()["items"]
+    assert [e["action"] for e in entries] == ["create", "replay"]
+    assert entries[1]["request_id"] == again.headers["x-request-id"]
+    assert entries[1]["record_id"] == person_id and entries[1]["status"] == 201

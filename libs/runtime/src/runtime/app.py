@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -260,6 +261,7 @@ class ProblemTypeResponse(BaseModel):
 
 STANDARD_RULES = [
     rule("GET", "/v1/audit", [Role.ADMIN], summary="audit trail per family, person or record"),
+    rule("GET", "/v1/audit/refusals", [Role.ADMIN], summary="refused attempts counted"),
 ]
 
 audit_router = APIRouter(tags=["audit"])
@@ -291,9 +293,19 @@ async def list_audit(
     }
 
 
+@audit_router.get("/v1/audit/refusals", summary="Refused attempts (403, 404) counted")
+async def count_refusals(
+    request: Request,
+    since: datetime | None = Query(None, description="count only those at or after this time"),
+) -> dict[str, Any]:
+    return await audit.refusal_counts(request.app.state.db, request.app.state.tables, since)
+
+
 class RequestIds:
-    """Gives every request an id (`X-Request-ID`, taken from the caller when sent) and a
-    correlation id that the events it causes carry."""
+    """Gives every request the server's own id (answered as `X-Request-ID`) and a correlation id
+    that the events it causes carry. A caller's `X-Request-ID` is kept as its own label
+    (`caller_request_id`), never taken for the server's: the audit trail must not be written by
+    whoever calls."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -303,10 +315,12 @@ class RequestIds:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or str(uuid.uuid4())
+        request_id = str(uuid.uuid4())
+        caller_request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or None
         correlation = headers.get(b"x-correlation-id", b"").decode("latin-1")[:64] or request_id
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        state["caller_request_id"] = caller_request_id
         state["correlation_id"] = correlation
 
         async def send_with_id(message: Message) -> None:

@@ -5,11 +5,13 @@ Entries are inserted, never updated or deleted: no code path here or in the API 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime.db import Database, utcnow
@@ -32,6 +34,32 @@ def _what(
     }
 
 
+def _request_part(request: Request) -> dict[str, Any]:
+    """What an entry says of the request: the server's own request id and purpose (the declared
+    rule of the route), and, labelled apart, what the caller said of itself, unchecked."""
+    rule = getattr(request.state, "rule", None)
+    purpose = getattr(rule, "summary", "") or None
+    caller_purpose = request.headers.get("x-purpose") or None
+    return {
+        "method": request.method,
+        "path": request.url.path[:512],
+        "request_id": getattr(request.state, "request_id", "") or "",
+        "caller_request_id": getattr(request.state, "caller_request_id", None),
+        "trace_id": current_trace_id(),
+        "purpose": purpose and purpose[:256],
+        "caller_purpose": caller_purpose and caller_purpose[:256],
+    }
+
+
+def _who(principal: Principal) -> dict[str, Any]:
+    return {
+        "subject": principal.subject,
+        "role": str(principal.role),
+        "agency_id": principal.agency_id,
+        "team_id": principal.team_id,
+    }
+
+
 def _entry(
     request: Request,
     principal: Principal,
@@ -44,17 +72,9 @@ def _entry(
 ) -> dict[str, Any]:
     return {
         **_what(action, record_type, record_id, family_id, person_id),
-        "subject": principal.subject,
-        "role": str(principal.role),
-        "agency_id": principal.agency_id,
-        "team_id": principal.team_id,
-        "method": request.method,
-        "path": request.url.path[:512],
+        **_who(principal),
+        **_request_part(request),
         "status": status,
-        "request_id": getattr(request.state, "request_id", "") or "",
-        "trace_id": current_trace_id(),
-        "purpose": (request.headers.get("x-purpose") or None)
-        and request.headers["x-purpose"][:256],
     }
 
 
@@ -157,6 +177,98 @@ async def record_reads(
     if rows:
         async with db.transaction() as session:
             await session.execute(insert(tables.audit_log), rows)
+
+
+def _route_ids(request: Request) -> tuple[str, str, str | None, str | None]:
+    """The record a request aimed at, from its route: (record type, record id, family, person)."""
+    params = {**request.query_params, **request.path_params}
+    family_id = params.get("family_id")
+    person_id = params.get("person_id")
+    route = request.scope.get("route")
+    template = str(getattr(route, "path", request.url.path))
+    names = [part[1:-1] for part in template.split("/") if part.startswith("{")]
+    if names:
+        last = names[-1]
+        return last.removesuffix("_id"), str(request.path_params[last]), family_id, person_id
+    collection = template.rstrip("/").rsplit("/", 1)[-1] or "request"
+    return collection, family_id or person_id or "-", family_id, person_id
+
+
+async def record_refusal(
+    db: Database,
+    tables: PlatformTables,
+    request: Request,
+    principal: Principal,
+    status: int,
+    reason: str,
+) -> None:
+    """Append an entry for a refused attempt (403, 404): who tried, at what, and why not."""
+    record_type, record_id, family_id, person_id = _route_ids(request)
+    entry = _entry(
+        request,
+        principal,
+        "refused",
+        record_type[:64],
+        record_id[:64],
+        family_id,
+        person_id,
+        status,
+    )
+    entry["reason"] = reason[:256] or None
+    async with db.transaction() as session:
+        await session.execute(insert(tables.audit_log).values(entry))
+
+
+async def record_replay(
+    db: Database,
+    tables: PlatformTables,
+    request: Request,
+    principal: Principal,
+    status: int,
+    headers: Iterable[tuple[str, str]],
+    body: str,
+) -> None:
+    """Append an entry for an idempotent replay: the stored answer was shown again.
+
+    The record is the one the first answer named (its Location, else its person or family id).
+    """
+    try:
+        shown = json.loads(body)
+    except ValueError:
+        shown = None
+    shown = shown if isinstance(shown, dict) else {}
+    person_id = shown.get("person_id") if isinstance(shown.get("person_id"), str) else None
+    family_id = shown.get("family_id") if isinstance(shown.get("family_id"), str) else None
+    location = next((v for k, v in headers if k.lower() == "location"), "")
+    record_id = location.rstrip("/").rsplit("/", 1)[-1] or person_id or family_id or "-"
+    entry = _entry(
+        request, principal, "replay", "request", record_id[:64], family_id, person_id, status
+    )
+    async with db.transaction() as session:
+        await session.execute(insert(tables.audit_log).values(entry))
+
+
+async def refusal_counts(
+    db: Database, tables: PlatformTables, since: datetime | None = None
+) -> dict[str, Any]:
+    """Refused attempts by status and by role, for monitoring (from the trail itself, so every
+    replica and every restart counts the same)."""
+    audit = tables.audit_log
+    q = (
+        select(audit.c.status, audit.c.role, func.count())
+        .where(audit.c.action == "refused")
+        .group_by(audit.c.status, audit.c.role)
+    )
+    if since is not None:
+        q = q.where(audit.c.at >= since)
+    async with db.sessions() as session:
+        rows = (await session.execute(q)).all()
+    by_status: dict[str, int] = {}
+    by_role: dict[str, int] = {}
+    for status, role, n in rows:
+        by_status[str(status)] = by_status.get(str(status), 0) + int(n)
+        by_role[str(role)] = by_role.get(str(role), 0) + int(n)
+    return {"total": sum(by_status.values()), "by_status": by_status, "by_role": by_role}
 
 
 async def query(

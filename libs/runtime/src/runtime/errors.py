@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from runtime.db import database_unavailable
 from runtime.domain import DomainError, FieldError
 from runtime.problems import PROBLEM_JSON, STANDARD, ProblemRegistry
+from runtime.refusals import note_refusal
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +144,14 @@ def _allowed_methods(request: Request) -> list[str]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        await note_refusal(request, exc.status, exc.detail or exc.title)
         return problem_response(
             request, exc.status, exc.code, exc.title, exc.detail, exc.errors, extra=exc.extra
         )
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        await note_refusal(request, exc.status, exc.detail or exc.title)
         return problem_response(
             request,
             exc.status,

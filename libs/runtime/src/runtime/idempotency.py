@@ -14,8 +14,10 @@ from datetime import timedelta
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime import audit
 from runtime.db import Database, database_unavailable, utcnow
 from runtime.errors import ProblemError
 from runtime.problems import STANDARD, problem_body
@@ -109,6 +111,16 @@ class IdempotencyMiddleware:
             if row.status == IN_PROGRESS:
                 await _in_progress(send)
                 return
+            # Showing the stored answer again is a read of what it holds: audited like one.
+            await audit.record_replay(
+                db,
+                tables,
+                Request(scope),
+                principal,
+                row.status,
+                row.response_headers,
+                row.response_body,
+            )
             replay_headers = [(k.encode(), v.encode()) for k, v in row.response_headers]
             replay_headers.append((b"idempotent-replayed", b"true"))
             await send(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
@@ -66,3 +67,27 @@ def run_env(target_metadata: MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+# -- shared steps of every service's migrations --------------------------------------------------
+
+# What an audit entry adds for a subject access request: why a request was refused, and what
+# the caller said of itself (its own request id and purpose), kept apart from the server's.
+_AUDIT_TRAIL_COLUMNS = (("reason", 256), ("caller_request_id", 64), ("caller_purpose", 256))
+
+
+def add_audit_trail_columns() -> None:
+    """Upgrade step: the audit log's refusal reason and the caller's own labels."""
+    from alembic import op
+
+    with op.batch_alter_table("audit_log") as batch:
+        for name, length in _AUDIT_TRAIL_COLUMNS:
+            batch.add_column(sa.Column(name, sa.String(length=length), nullable=True))
+
+
+def drop_audit_trail_columns() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("audit_log") as batch:
+        for name, _ in reversed(_AUDIT_TRAIL_COLUMNS):
+            batch.drop_column(name)

@@ -84,6 +84,11 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
         Column("request_id", String(64), nullable=False),
         Column("trace_id", String(32), nullable=True),
         Column("purpose", String(256), nullable=True),
+        # Why a refused request was refused (403/404); the caller's own request id and purpose,
+        # as it sent them: labelled as the caller's, never taken for the server's.
+        Column("reason", String(256), nullable=True),
+        Column("caller_request_id", String(64), nullable=True),
+        Column("caller_purpose", String(256), nullable=True),
     )
     Index("ix_audit_family", audit.c.family_id, audit.c.seq)
     Index("ix_audit_person", audit.c.person_id, audit.c.seq)

@@ -1,0 +1,23 @@
+"""audit log: refusal reason and the caller's own request id and purpose
+
+Revision ID: c5deab5efde8
+Revises: bfe156218170
+Create Date: 2026-12-03 15:40:00
+"""
+
+from collections.abc import Sequence
+
+from runtime.migrations import add_audit_trail_columns, drop_audit_trail_columns
+
+revision: str = "c5deab5efde8"
+down_revision: str | None = "bfe156218170"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    add_audit_trail_columns()
+
+
+def downgrade() -> None:
+    drop_audit_trail_columns()
