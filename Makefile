@@ -55,12 +55,15 @@ TEST_WORKERS ?= 4
 
 # PostgreSQL: the server at LPM_TEST_POSTGRES_URL, else 127.0.0.1:5432, else a throwaway cluster
 # started from the installed server binaries for this run and removed after it.
-test: install ## the whole test suite (real broker, SQLite and PostgreSQL)
-	$(PY) -m runtime.pgserver run -- \
-		$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+# The browser tests run after the rest, in a pytest run of their own (see conftest.py).
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider --dist loadfile
+test: install ## the whole test suite (real broker, SQLite and PostgreSQL, Chromium)
+	$(PY) -m runtime.pgserver run -- sh -c '\
+		$(PYTEST) -n $(TEST_WORKERS) -m "not browser" && \
+		$(PYTEST) -n 2 -m browser'
 
 test-fast: install ## unit tests only
-	$(PY) -m pytest -q -m "not integration" -p no:cacheprovider
+	$(PY) -m pytest -q -m "not integration and not browser" -p no:cacheprovider
 
 lint: install
 	$(VENV)/bin/ruff check .
