@@ -12,7 +12,15 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from staff.config import Settings
-from staff.entrypoints.web import auth, dashboard, home
+from staff.entrypoints.web import (
+    auth,
+    dashboard,
+    families,
+    formulations,
+    home,
+    plans,
+    supervision,
+)
 from staff.entrypoints.web.deps import protect
 from staff.entrypoints.web.errors import install_error_pages
 from staff.entrypoints.web.session import SessionStore
@@ -21,7 +29,15 @@ from staff.entrypoints.web.templating import build_templates
 STATIC = Path(__file__).resolve().parent / "static"
 
 # Page routers, in the order their paths are matched.
-ROUTERS = [auth.router, home.router, dashboard.router]
+ROUTERS = [
+    auth.router,
+    home.router,
+    families.router,
+    formulations.router,
+    plans.router,
+    supervision.router,
+    dashboard.router,
+]
 
 
 def create_app(

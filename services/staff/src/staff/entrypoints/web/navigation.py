@@ -20,6 +20,16 @@ SECTIONS: list[Section] = [
     Section("Front door", "/front-door", frozenset({Role.DUTY_ADVICE, Role.ADMIN})),
     Section("Make a referral", "/referrals/new", frozenset({Role.PARTNER})),
     Section("Your referrals", "/referrals", frozenset({Role.PARTNER})),
+    Section("My families", "/families", frozenset({Role.RES_PRACTITIONER, Role.RES_MANAGER})),
+    Section("Team", "/team", frozenset({Role.RES_MANAGER, Role.RES_PRACTITIONER})),
+    Section(
+        "Plans to review", "/supervision", frozenset({Role.SUPERVISOR, Role.RETHINK_FACILITATOR})
+    ),
+    Section(
+        "Meetings",
+        "/meetings",
+        frozenset({Role.RETHINK_FACILITATOR, Role.SUPERVISOR, Role.RES_MANAGER, Role.ADMIN}),
+    ),
     Section(
         "Dashboard",
         "/dashboard",
