@@ -144,3 +144,72 @@ def eventually(check: Callable[[], Any], *, timeout: float = 60.0, every: float 
             if time.monotonic() > deadline:
                 raise AssertionError("not there in time")
         time.sleep(every)
+
+
+def completed_formulation(system: Any, hypothesis: str) -> str:
+    """A Rethink facilitator's completed formulation of a family whose walk back passes."""
+    family, mum, jay = (str(uuid.uuid4()) for _ in range(3))
+    today = time.strftime("%Y-%m-%d")
+    with system.api("formulation", "rethink_facilitator", subject="rethink-anna") as f:
+        created = f.post(
+            "/v1/formulations",
+            json={
+                "subject_kind": "family",
+                "subject_id": family,
+                "family_id": family,
+                "setting": "with_family",
+                "held_on": today,
+                "participants": [
+                    {"role": "parent_carer", "person_id": mum},
+                    {"role": "young_person", "person_id": jay},
+                    {"role": "school", "agency_id": "school-42"},
+                ],
+            },
+        )
+        body = _ok(created)
+        fid, etag = body["id"], created.headers["etag"]
+        owner = body["participants"][0]["id"]
+
+        def change(method: str, path: str, payload: Any = None) -> Any:
+            nonlocal etag
+            r = f.request(
+                method, f"/v1/formulations/{fid}{path}", json=payload, headers={"If-Match": etag}
+            )
+            etag = r.headers.get("etag", etag)
+            return _ok(r)
+
+        factors = {}
+        for p, text in (
+            ("presenting", "Jay has stopped going to school"),
+            ("predisposing", "Two house moves in two years"),
+            ("precipitating", "Dad left at Christmas"),
+            ("perpetuating", "Mornings end in arguments"),
+            ("protective", "Jay is close to his gran"),
+            ("predicting", "Exclusion if the absence goes on"),
+        ):
+            factors[p] = change("POST", "/factors", {"p": p, "description": text})["id"]
+        change(
+            "PUT",
+            f"/factors/{factors['perpetuating']}/prioritisation",
+            {"prerequisite": True, "powerful": True, "proximal": True, "participants_goals": True},
+        )
+        change("PUT", "/hypothesis", {"text": hypothesis})
+        change(
+            "PUT",
+            "/overall-goal",
+            {"description": "Jay is in school every day", "factor_ids": [factors["presenting"]]},
+        )
+        change(
+            "POST",
+            "/next-steps",
+            {
+                "what": "Agree a morning routine together",
+                "owner_participant_id": owner,
+                "due_on": today,
+                "addresses_factor_id": factors["perpetuating"],
+                "presenting_issue_id": factors["presenting"],
+                "builds_on_factor_ids": [factors["protective"]],
+            },
+        )
+        change("POST", "/complete")
+    return fid
