@@ -5,6 +5,16 @@ before any handler runs; a route without a rule is refused (fail closed), and th
 test matrix fails for it. Object rules are named here and enforced by the handlers' queries
 (a partner sees only its own referrals; a practitioner sees its team's families; an object the
 caller may not see answers 404).
+
+Need to know, the one rule every service applies to RES staff (`TEAM_ACCESS_AFTER_CLOSURE`,
+`team_needs_to_know`): a team sees and changes a family's records while the family's
+allocation to that team is open. From the moment the allocation closes, or moves to another
+team, the team sees nothing of the family and writes nothing to it: every endpoint answers
+404, as for a family never allocated to it. There is no read-only period: the closing work
+(closing review, sustainability plan, plan closure) is done before the allocation closes; the
+front door, supervisors and administrators keep every record, so a worker who needs a closed
+one asks them; and a family allocated to the team again is seen again. No clock in the rule
+keeps every service's answer the same at every moment.
 """
 
 from __future__ import annotations
@@ -49,6 +59,23 @@ def rule(
     summary: str = "",
 ) -> Rule:
     return Rule(method.upper(), path, frozenset(roles), frozenset(scopes), objects, False, summary)
+
+
+class AfterClosure(StrEnum):
+    """What a RES team may do with a family once the family's allocation to it has closed."""
+
+    NOTHING = "nothing"  # neither read nor write: 404 everywhere, as for any other family
+
+
+TEAM_ACCESS_AFTER_CLOSURE = AfterClosure.NOTHING
+
+
+def team_needs_to_know(
+    caller_team_id: str | None, allocated_team_id: str | None, allocation_open: bool
+) -> bool:
+    """Whether RES staff of `caller_team_id` may see (and, within their role, change) a family
+    allocated to `allocated_team_id`: only while that allocation is open."""
+    return caller_team_id is not None and caller_team_id == allocated_team_id and allocation_open
 
 
 # Routes every service has that need no token.

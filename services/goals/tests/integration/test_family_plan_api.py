@@ -17,10 +17,11 @@ from contracts import topics
 from contracts.envelope import Envelope, EventPayload
 from contracts.formulation.v1 import FactorCounts, FormulationCompleted, RoleCount
 from contracts.goals import v1 as goals_events
-from contracts.referrals.v1 import FamilyAllocated
+from contracts.referrals.v1 import AllocationClosed, FamilyAllocated
 from contracts.registry import parse_payload
 from goals.adapters import orm
 from runtime.outbox import pending_count
+from runtime.policy import TEAM_ACCESS_AFTER_CLOSURE, AfterClosure
 from runtime.testing import eventually, headers_of, read_topic, run_service
 from sqlalchemy import func, select
 
@@ -792,3 +793,77 @@ async def test_a_plan_opened_before_the_news_of_a_newer_formulation_is_marked_an
         )
         assert r.status_code == 201, r.text
         assert r.json()["formulation_superseded_by"] is None
+
+
+async def test_after_the_allocation_closes_the_team_reads_and_writes_nothing(
+    broker, databases, issuer
+):
+    """The need-to-know rule (runtime.policy): nothing after closure, as for any other family."""
+    assert TEAM_ACCESS_AFTER_CLOSURE is AfterClosure.NOTHING
+    practitioner = issuer.headers("res_practitioner", team=TEAM)
+    manager = issuer.headers("res_manager", team=TEAM)
+    duty = issuer.headers("duty_advice")
+    today = date.today()
+    mum = {"kind": "family", "person_id": str(uuid.uuid4())}
+    async with run_service(
+        "goals", await databases.new("goals"), broker.bootstrap, issuer
+    ) as goals:
+        family = uuid.uuid4()
+        formulation = await allocate_and_formulate(broker.bootstrap, goals, family)
+        r = await goals.client.post(
+            "/v1/plans",
+            headers=practitioner,
+            json={
+                "family_id": str(family),
+                "formulation_id": str(formulation),
+                "overall_goal": "Safe and settled at home",
+            },
+        )
+        plan = Plan(goals.client, practitioner, r.json(), r.headers["ETag"])
+        await plan.post("/sub-goals", sub_goal("S1", today))
+        s1 = plan.goal("S1")["sub_goal_id"]
+        await plan.post(
+            f"/sub-goals/{s1}/baseline", {"score": 3, "on": today.isoformat(), "given_by": mum}
+        )
+
+        consumer = goals.workers.consumer
+        applied_before = consumer.stats.applied
+        now = datetime.now(UTC)
+        await publish(
+            broker.bootstrap,
+            AllocationClosed(
+                family_id=family,
+                allocation_id=uuid.uuid4(),
+                contact_id=uuid.uuid4(),
+                team_id=TEAM,
+                cluster_id="inner-east",
+                worker_id="worker-1",
+                support_level="early_help",
+                allocated_at=now - timedelta(days=30),
+                closed_on=today,
+                closure_reason="goals_achieved",
+                recorded_at=now,
+            ),
+            "/services/referrals",
+        )
+        await eventually(lambda: consumer.stats.applied > applied_before, timeout=40)
+
+        stored = await _stored(goals)
+        base = f"/v1/plans/{plan.id}"
+        for who, headers in (("practitioner", practitioner), ("manager", manager)):
+            for path in (base, f"{base}/progress"):
+                r = await goals.client.get(path, headers=headers)
+                assert r.status_code == 404, (who, path, r.status_code)
+            listed = await goals.client.get("/v1/plans", headers=headers)
+            assert plan.id not in [p["plan_id"] for p in listed.json()["items"]], who
+            score = {"score": 9, "on": today.isoformat(), "given_by": mum}
+            r = await goals.client.post(
+                f"{base}/sub-goals/{s1}/scores",
+                json=score,
+                headers={**headers, "If-Match": plan.etag},
+            )
+            assert r.status_code == 404, (who, r.status_code, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+        assert await _stored(goals) == stored
+        # The front door keeps the record.
+        assert (await goals.client.get(base, headers=duty)).status_code == 200

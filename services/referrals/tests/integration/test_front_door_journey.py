@@ -21,6 +21,7 @@ from contracts.formulation.v1 import FactorCounts, FormulationCompleted, Formula
 from contracts.reference.formulation import FormulationSetting, SubjectKind
 from contracts.registry import parse_payload
 from runtime.outbox import pending_count
+from runtime.policy import TEAM_ACCESS_AFTER_CLOSURE, AfterClosure
 from runtime.testing import eventually, read_topic, run_service
 from sqlalchemy import func, select
 
@@ -463,6 +464,20 @@ async def test_a_school_referral_is_conversed_decided_allocated_and_explained(
         )
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "closed"
+        # Need to know (runtime.policy): from the closure on, the team sees nothing of the
+        # family, its people or its contact; the front door keeps them.
+        assert TEAM_ACCESS_AFTER_CLOSURE is AfterClosure.NOTHING
+        for team_member in (seacroft_worker, seacroft_manager):
+            for path in (
+                f"/v1/contacts/{contact_id}",
+                f"/v1/families/{family_id}",
+                f"/v1/people/{amelia}",
+            ):
+                r = await api.get(path, headers=team_member)
+                assert r.status_code == 404, (path, r.status_code)
+            r = await api.get("/v1/contacts", headers=team_member)
+            assert contact_id not in {c["contact_id"] for c in r.json()["items"]}
+        assert (await api.get(f"/v1/people/{amelia}", headers=duty)).status_code == 200
         r = await api.post("/v1/contacts", headers=duty, json={"source": "duty_and_advice"})
         again = r.json()["contact_id"]
         r = await api.post(

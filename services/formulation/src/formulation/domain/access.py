@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from runtime.domain import FieldError
+from runtime.policy import team_needs_to_know
 
 from formulation.domain.errors import FamilyNotFound, NotTheFamilysTeam
 
@@ -30,7 +31,8 @@ class FamilyScope:
         """Whether a family currently allocated to `allocated_team_id` (None: to no team) is seen."""
         if self.every_family:
             return True
-        return self.team_id is not None and allocated_team_id == self.team_id
+        # runtime.policy's need to know; `allocated_team_id` is only ever an open allocation's.
+        return team_needs_to_know(self.team_id, allocated_team_id, allocation_open=True)
 
 
 def formulating_team(

@@ -24,8 +24,11 @@ def visible(visibility: Visibility) -> ColumnElement[bool]:
         return true()
     if visibility.team_id is None:
         return false()
+    # runtime.policy's need to know: only while the family's allocation to the team is open.
     return orm.plans.c.family_id.in_(
-        select(orm.families.c.family_id).where(orm.families.c.team_id == visibility.team_id)
+        select(orm.families.c.family_id).where(
+            orm.families.c.team_id == visibility.team_id, orm.families.c.closed_on.is_(None)
+        )
     )
 
 
@@ -103,10 +106,11 @@ class FamilyAllocations:
         self.session = session
 
     async def team_of(self, family_id: uuid.UUID) -> tuple[str, str] | None:
+        """The team and cluster the family is allocated to now; None once the allocation closed."""
         row = (
             await self.session.execute(
                 select(orm.families.c.team_id, orm.families.c.cluster_id).where(
-                    orm.families.c.family_id == family_id
+                    orm.families.c.family_id == family_id, orm.families.c.closed_on.is_(None)
                 )
             )
         ).first()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runtime.policy import team_needs_to_know
+
 
 @dataclass(frozen=True)
 class Visibility:
@@ -20,5 +22,7 @@ class Visibility:
     def team(cls, team_id: str | None) -> Visibility:
         return cls(everyone=False, team_id=team_id)
 
-    def sees(self, family_team_id: str | None) -> bool:
-        return self.everyone or (self.team_id is not None and family_team_id == self.team_id)
+    def sees(self, family_team_id: str | None, allocation_open: bool = True) -> bool:
+        """Whether a family allocated to `family_team_id` is seen (runtime.policy's need to
+        know: RES staff only while that allocation is open)."""
+        return self.everyone or team_needs_to_know(self.team_id, family_team_id, allocation_open)

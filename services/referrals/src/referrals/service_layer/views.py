@@ -10,10 +10,11 @@ from typing import Any
 
 from runtime.pagination import PageRequest
 from runtime.snapshots import from_snapshot
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters import orm
+from referrals.adapters.repository import OPEN
 from referrals.domain.allocation import Allocation
 from referrals.domain.contact import Contact
 
@@ -74,7 +75,7 @@ async def list_contacts(
         if value is not None:
             q = q.where(column == value)
     if filters.visible_team_id is not None:
-        q = q.where(c.team_id == filters.visible_team_id)
+        q = q.where(contacts_allocated_to_team(filters.visible_team_id))
     if filters.opened_from is not None:
         q = q.where(c.opened_at >= _start_of(filters.opened_from))
     if filters.opened_to is not None:
@@ -131,12 +132,23 @@ def allocation_sort_key(item: tuple[Allocation, int]) -> list[str]:
 # -- what a RES team may read: families allocated to it, and the people in them ----------------
 
 
+# runtime.policy's need to know: a RES team sees a family only while its allocation to the
+# team is open; the queries below are that rule, each for one kind of record.
+
+
+def _open_allocation_of(team_id: str) -> ColumnElement[bool]:
+    a = orm.allocations.c
+    return (a.team_id == team_id) & (a.status == OPEN)
+
+
 async def family_allocated_to_team(
     session: AsyncSession, family_id: uuid.UUID, team_id: str
 ) -> bool:
     a = orm.allocations.c
     found = await session.scalar(
-        select(a.allocation_id).where(a.family_id == family_id, a.team_id == team_id).limit(1)
+        select(a.allocation_id)
+        .where(a.family_id == family_id, _open_allocation_of(team_id))
+        .limit(1)
     )
     return found is not None
 
@@ -148,7 +160,25 @@ async def person_allocated_to_team(
     found = await session.scalar(
         select(a.allocation_id)
         .join(orm.family_members, m.family_id == a.family_id)
-        .where(m.person_id == person_id, a.team_id == team_id)
+        .where(m.person_id == person_id, _open_allocation_of(team_id))
+        .limit(1)
+    )
+    return found is not None
+
+
+def contacts_allocated_to_team(team_id: str) -> ColumnElement[bool]:
+    """A condition on `contacts`: an open allocation of the team came from the contact."""
+    a = orm.allocations.c
+    return orm.contacts.c.contact_id.in_(select(a.contact_id).where(_open_allocation_of(team_id)))
+
+
+async def contact_allocated_to_team(
+    session: AsyncSession, contact_id: uuid.UUID, team_id: str
+) -> bool:
+    a = orm.allocations.c
+    found = await session.scalar(
+        select(a.allocation_id)
+        .where(a.contact_id == contact_id, _open_allocation_of(team_id))
         .limit(1)
     )
     return found is not None

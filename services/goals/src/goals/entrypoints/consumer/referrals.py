@@ -35,7 +35,7 @@ async def family_reallocated(ctx: HandlerContext, event: FamilyReallocated) -> N
 
 
 async def allocation_closed(ctx: HandlerContext, event: AllocationClosed) -> None:
-    # The team keeps sight of the family after closing, to finish the plan's closure.
+    # From the closure on the team sees nothing of the family (runtime.policy: need to know).
     await record_allocation(
         RecordAllocation(
             event.family_id,

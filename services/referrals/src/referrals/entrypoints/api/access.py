@@ -51,18 +51,21 @@ def res_team_of(caller: Principal) -> str:
     return caller.team_id
 
 
-def can_see_contact(caller: Principal, contact: Contact) -> bool:
+async def can_see_contact(session: AsyncSession, caller: Principal, contact: Contact) -> bool:
     if caller.is_partner:
         return caller.agency_id is not None and contact.referring_agency_id == caller.agency_id
     if is_res(caller):
-        return contact.team_id is not None and contact.team_id == caller.team_id
+        # runtime.policy's need to know: while the allocation made from the contact is open.
+        return await views.contact_allocated_to_team(
+            session, contact.contact_id, res_team_of(caller)
+        )
     return True
 
 
-def ensure_can_see_contact(
-    caller: Principal, contact: Contact | None, contact_id: uuid.UUID
+async def ensure_can_see_contact(
+    session: AsyncSession, caller: Principal, contact: Contact | None, contact_id: uuid.UUID
 ) -> Contact:
-    if contact is None or not can_see_contact(caller, contact):
+    if contact is None or not await can_see_contact(session, caller, contact):
         raise NotFound(f"no contact {contact_id}")
     return contact
 

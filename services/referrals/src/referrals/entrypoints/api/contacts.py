@@ -534,7 +534,9 @@ async def read_contact(
 ) -> ContactResponse | ReferralStatusResponse:
     async with db.sessions() as session:
         repo = ContactRepository(session)
-        contact = ensure_can_see_contact(caller, await repo.get(contact_id), contact_id)
+        contact = await ensure_can_see_contact(
+            session, caller, await repo.get(contact_id), contact_id
+        )
     version = repo.revisions[contact_id]
     await audit.record_read(
         db,
@@ -583,7 +585,9 @@ async def decision_needs(
 ) -> DecisionNeedsResponse:
     async with db.sessions() as session:
         repo = ContactRepository(session)
-        contact = ensure_can_see_contact(caller, await repo.get(contact_id), contact_id)
+        contact = await ensure_can_see_contact(
+            session, caller, await repo.get(contact_id), contact_id
+        )
     version = repo.revisions[contact_id]
     await audit.record_read(
         db,
@@ -626,7 +630,9 @@ async def record_conversation(
     uow: ReferralsUnitOfWork = Depends(get_referrals_uow),
 ) -> ContactResponse:
     async with uow:
-        ensure_can_see_contact(caller, await uow.repos.contacts.get(contact_id), contact_id)
+        await ensure_can_see_contact(
+            uow.session, caller, await uow.repos.contacts.get(contact_id), contact_id
+        )
         require_if_match(request, uow.repos.contacts.revisions[contact_id])
         cmd = use_cases.RecordConversation(contact_id, body.to_domain(caller))
         contact = await use_cases.record_conversation(cmd, uow, utcnow())
@@ -660,7 +666,9 @@ async def request_formulation(
     uow: ReferralsUnitOfWork = Depends(get_referrals_uow),
 ) -> FormulationResponse:
     async with uow:
-        ensure_can_see_contact(caller, await uow.repos.contacts.get(contact_id), contact_id)
+        await ensure_can_see_contact(
+            uow.session, caller, await uow.repos.contacts.get(contact_id), contact_id
+        )
         cmd = use_cases.RequestFormulation(contact_id, requested_by=caller.subject)
         contact = await use_cases.request_formulation(cmd, uow, utcnow())
         await audit.record(
@@ -699,7 +707,9 @@ async def decide(
         body.decision_type, body.rationale, body.explanation_for_referrer, caller.subject
     )
     async with uow:
-        ensure_can_see_contact(caller, await uow.repos.contacts.get(contact_id), contact_id)
+        await ensure_can_see_contact(
+            uow.session, caller, await uow.repos.contacts.get(contact_id), contact_id
+        )
         require_if_match(request, uow.repos.contacts.revisions[contact_id])
         cmd = use_cases.DecideContact(contact_id, decision, body.lead_worker_id)
         decided = await use_cases.decide_contact(cmd, uow, utcnow(), limits)
