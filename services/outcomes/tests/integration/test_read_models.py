@@ -353,13 +353,21 @@ async def test_unit_costs_show_their_derivations(databases, issuer):
             "child_date_of_birth",
         ),
         (_response("in-future", "2999-01-01"), "occurred_on"),
+        # A cluster the city does not have would reach the BI stream as a place of its own.
+        (_response("atlantis", "2018-03-01", cluster_id="atlantis"), "cluster_id"),
+        # A platform child id names a registered child, or the response is about nobody.
+        (
+            _response("ghost", "2018-03-01", child_id="00000000-0000-4000-8000-000000000000"),
+            "child_id",
+        ),
     ],
 )
 async def test_impossible_service_response_dates_are_refused_naming_the_field(
     databases, issuer, body, field
 ):
     """A date of birth after the response, in the future or beyond any living person's age,
-    and a response that starts after today: 422 naming the field, nothing stored."""
+    a response that starts after today, an unknown cluster or platform child: 422 naming the
+    field, nothing stored, nothing emitted."""
     partner = issuer.headers("partner", **ADMIN_PARTNER)
     async with run_service(
         "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
@@ -378,3 +386,4 @@ async def test_impossible_service_response_dates_are_refused_naming_the_field(
             "/v1/service-responses", json=_response("fine", "2018-03-01"), headers=partner
         )
         assert ok.status_code == 201  # the refused batch stored nothing, not even its good item
+        assert len(await stream_rows(outcomes)) == 1  # the good item alone reached the stream

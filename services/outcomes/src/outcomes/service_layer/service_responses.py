@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from contracts.outcomes.v1 import AgeBand, ResponseKind, ServiceResponseIngested
-from contracts.reference.referrals import team_for_cluster
+from contracts.reference.referrals import PersonKind, team_for_cluster
+from runtime.domain import FieldError
 from runtime.uow import UnitOfWork
 from sqlalchemy import select
 
@@ -26,6 +27,15 @@ from outcomes.domain.records import ServiceResponseRecord, child_ref
 class ResponseInFuture(OutcomesError):
     code = "service-response-in-future"
     title = "A service response cannot start after today"
+
+
+class UnknownChild(OutcomesError):
+    code = "service-response-unknown-child"
+    title = "The platform has no registered child with this child_id"
+    fix = (
+        "Send the platform's person id of a registered child, or leave child_id out and send"
+        " source_person_id; a child registered moments ago may take a second to be known here."
+    )
 
 
 class ImpossibleResponseDates(OutcomesError):
@@ -50,6 +60,12 @@ class Recorded:
     response_id: uuid.UUID
     created: bool
     row: dict[str, Any]
+
+
+async def _is_registered_child(uow: UnitOfWork, child_id: uuid.UUID) -> bool:
+    people = orm.people.c
+    kind = await uow.session.scalar(select(people.kind).where(people.person_id == child_id))
+    return kind == PersonKind.CHILD.value
 
 
 async def record_service_response(
@@ -79,6 +95,11 @@ async def record_service_response(
         if cmd.child_date_of_birth is not None
         else AgeBand.UNKNOWN
     )
+    if cmd.child_id is not None and not await _is_registered_child(uow, cmd.child_id):
+        raise UnknownChild(
+            detail=f"{cmd.source_id}: no registered child {cmd.child_id}",
+            errors=[FieldError("child_id", "names no child registered on the platform")],
+        )
     response_id = uuid.uuid4()
     row = {
         "response_id": response_id,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from contracts.outcomes.v1 import ResponseKind
+from contracts.reference.referrals import CLUSTERS
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from runtime import audit
 from runtime.app import get_uow
 from runtime.errors import ProblemError
@@ -27,6 +28,14 @@ router = APIRouter(prefix="/v1", tags=["service responses"])
 
 Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
 MAX_BATCH = 500
+CLUSTER_IDS = frozenset(c.cluster_id for c in CLUSTERS)
+
+
+def known_cluster(value: str) -> str:
+    # An unknown cluster would reach the BI stream and the tables as a place of its own.
+    if value not in CLUSTER_IDS:
+        raise ValueError(f"unknown cluster; one of {sorted(CLUSTER_IDS)}")
+    return value
 
 
 class ServiceResponseRequest(BaseModel):
@@ -40,7 +49,7 @@ class ServiceResponseRequest(BaseModel):
     child_date_of_birth: date | None = Field(
         None, description="used only to work out an age band; never stored"
     )
-    cluster_id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+    cluster_id: Annotated[str, AfterValidator(known_cluster)] = Field(max_length=40)
     occurred_on: date = Field(
         description="the day the plan started or the child became looked after"
     )
