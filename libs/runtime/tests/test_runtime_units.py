@@ -281,3 +281,30 @@ async def test_only_a_database_that_is_away_counts_as_unavailable(tmp_path):
         sqlstate = "57P03"  # what asyncpg raises while PostgreSQL starts
 
     assert database_unavailable(OperationalError("connect", {}, StartingUp()))
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(tmp_path, monkeypatch):
+    import time
+
+    from runtime import auth
+    from runtime.devauth import sign, write_keypair
+    from runtime.settings import PlatformSettings
+
+    key, jwks = tmp_path / "key.pem", tmp_path / "jwks.json"
+    write_keypair(key, jwks)
+    settings = PlatformSettings(auth_jwks_file=jwks, auth_issuer="http://issuer")
+    verifier = auth.TokenVerifier(settings)
+    token = "Bearer " + sign(
+        key, jwks, {"sub": "u", "role": "duty_advice"}, issuer="http://issuer", ttl_seconds=60
+    )
+    decoded = []
+    decode = auth.jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: decoded.append(1) or decode(*a, **k))
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first
+    assert len(decoded) == 1, "the second request reuses the first verification"
+    # Past its expiry the remembered answer is not used: the token is checked again in full.
+    now = time.time
+    monkeypatch.setattr(auth.time, "time", lambda: now() + 60 + auth.LEEWAY_SECONDS + 1)
+    await verifier.verify(token)
+    assert len(decoded) == 2

@@ -193,7 +193,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app)
     install_openapi(app, app.state.policy, app.state.problems)
-    instrument_app(app)
+    instrument_app(app, settings.platform.otel_exporter)
 
     @app.get("/health/live", tags=["health"], summary="The process is running")
     async def live() -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 Keys are cached for `auth_jwks_cache_seconds`; an unknown `kid` forces one refresh (key
 rotation), at most once every few seconds so a flood of bad tokens cannot hammer the issuer.
+A token that verified is remembered for as long as the keys are (a client sends the same token
+with every request); its times are checked again on every use.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -74,10 +77,22 @@ class JwksCache:
         return self._keys.get(kid)
 
 
+VERIFIED_TOKENS_KEPT = 4096
+
+
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    exp: float
+    nbf: float | None
+    at: float  # time.monotonic() when verified
+
+
 class TokenVerifier:
     def __init__(self, settings: PlatformSettings) -> None:
         self.settings = settings
         self.jwks = JwksCache(settings)
+        self._verified: dict[str, _Verified] = {}
 
     async def verify(self, authorization: str | None) -> Principal:
         if not authorization:
@@ -85,6 +100,19 @@ class TokenVerifier:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise unauthorized("the Authorization header must be 'Bearer <token>'")
+        seen = self._verified.get(token)
+        if seen is not None:
+            now = time.time()
+            fresh = time.monotonic() - seen.at < self.settings.auth_jwks_cache_seconds
+            if fresh and now < seen.exp + LEEWAY_SECONDS:
+                if seen.nbf is not None and now < seen.nbf - LEEWAY_SECONDS:
+                    raise unauthorized("the token is not valid yet")
+                return seen.principal
+            del self._verified[token]
+        principal = await self._verify(token)
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -117,7 +145,14 @@ class TokenVerifier:
         )
         if problem:
             raise unauthorized(problem)
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.pop(next(iter(self._verified)))  # the oldest
+        nbf = claims.get("nbf")
+        self._verified[token] = _Verified(
+            principal, float(claims["exp"]), None if nbf is None else float(nbf), time.monotonic()
+        )
+        return principal
 
 
 def time_claims_problem(

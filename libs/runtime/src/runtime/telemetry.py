@@ -18,7 +18,9 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
@@ -44,19 +46,47 @@ def setup_tracing(service_name: str, exporter: str, endpoint: str) -> None:
     _configured = True
 
 
-def instrument_app(app: Any) -> None:
+class ServerSpans:
+    """One server span per request and nothing more: what the events' `traceparent` and the
+    audit's trace id need, without the full instrumentation's attributes and metrics (a tenth
+    of a write's time), for when no exporter is set."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/health/"):
+            await self.app(scope, receive, send)
+            return
+        carrier = {
+            name.decode(): value.decode("latin-1")
+            for name, value in scope.get("headers", ())
+            if name in (b"traceparent", b"tracestate")
+        }
+        with tracer.start_as_current_span(
+            f"{scope['method']} {scope['path']}",
+            context=_propagator.extract(carrier) if carrier else None,
+            kind=SpanKind.SERVER,
+        ):
+            await self.app(scope, receive, send)
+
+
+def instrument_app(app: Any, exporter: str) -> None:
     """HTTP server spans for the app and client spans for outgoing httpx calls."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
+    instrumentor = HTTPXClientInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+    if exporter == "none":
+        app.add_middleware(ServerSpans)
+        return
     # No spans for each ASGI receive and send: two or three per request that say nothing the
     # server span does not.
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls="health/live,health/ready", exclude_spans=["receive", "send"]
     )
-    instrumentor = HTTPXClientInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument()
 
 
 def instrument_engine(engine: Any, exporter: str) -> None:
