@@ -351,7 +351,7 @@ class Journey:
             match=f"/v1/formulations/{fid}",
         )
         # -- the plan: the goals service learns of the completed formulation from its events
-        plan = await self._open_plan(worker, family_id, fid)
+        plan = await self._open_plan(worker, family_id, fid, str(held + timedelta(days=1)))
         plan_id = plan["plan_id"]
         start = held + timedelta(days=2)
         goals = [
@@ -476,11 +476,14 @@ class Journey:
             match=f"/v1/plans/{plan_id}",
         )
 
-    async def _open_plan(self, worker: dict[str, str], family_id: str, fid: str) -> Any:
+    async def _open_plan(
+        self, worker: dict[str, str], family_id: str, fid: str, opened_on: str
+    ) -> Any:
         body = {
             "family_id": family_id,
             "formulation_id": fid,
             "overall_goal": "The child is in school and feels safe at home.",
+            "opened_on": opened_on,  # agreed the day after the formulation was held
         }
         for _ in range(60):
             r = await self.clients["goals"].post("/v1/plans", json=body, headers=worker)

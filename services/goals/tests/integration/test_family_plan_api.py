@@ -193,6 +193,7 @@ async def test_a_familys_whole_plan_from_opening_to_feedback(broker, databases, 
                 "family_id": str(family_id),
                 "formulation_id": str(formulation_id),
                 "overall_goal": "The children are safe, settled and at school every day",
+                "opened_on": start.isoformat(),  # written up ten weeks on
             },
         )
         assert r.status_code == 201, r.text

@@ -141,7 +141,7 @@ def test_a_whole_journey_emits_events_without_any_family_text(
         closed_on=date(2025, 6, 1),
         now=now,
     )
-    plan.record_feedback(FamilyFeedback(True, True, 8, 9, 9), now=now)
+    plan.record_feedback(FamilyFeedback(True, True, 8, 9, 9), now=now, on=date(2025, 6, 1))
 
     types_seen = [e.event_type for e in plan.events]
     assert types_seen == [

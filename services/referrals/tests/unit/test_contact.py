@@ -22,6 +22,7 @@ from referrals.domain.errors import (
     ContactAlreadyDecided,
     FormulationAlreadyRequested,
     FormulationNotRequested,
+    InvalidPracticeDate,
     SourceNotForPartners,
 )
 from referrals.domain.rereferral import ClosedInvolvement
@@ -35,7 +36,20 @@ def test_a_contact_opens_with_only_its_source():
     contact = Contact.open(contact_id, ReferralSource.PARENT_OR_CARER, NOW)
     assert contact.is_open
     [event] = contact.events
-    assert event == ContactOpened(contact_id=contact_id, source="parent_or_carer", opened_at=NOW)
+    assert event == ContactOpened(
+        contact_id=contact_id, source="parent_or_carer", opened_at=NOW, opened_on=NOW.date()
+    )
+
+
+def test_a_contact_may_be_dated_when_the_call_was_made_but_not_in_the_future():
+    called = NOW.date() - timedelta(days=400)
+    contact = Contact.open(uuid.uuid4(), ReferralSource.PARENT_OR_CARER, NOW, opened_on=called)
+    assert (contact.practice_opened_on, contact.events[0].opened_on) == (called, called)
+    with pytest.raises(InvalidPracticeDate) as refused:
+        Contact.open(
+            uuid.uuid4(), ReferralSource.PARENT_OR_CARER, NOW, opened_on=NOW.date() + timedelta(1)
+        )
+    assert [e.field for e in refused.value.errors] == ["opened_on"]
 
 
 @pytest.mark.parametrize("source", ["duty_and_advice", "early_help_hub", "allocations_panel"])
@@ -121,6 +135,24 @@ def test_a_decided_contact_takes_no_more_conversations():
     assert raised.value.status == 409
     with pytest.raises(ContactAlreadyDecided):
         contact.decide(Decision(DecisionType.NO_FURTHER_ACTION, "again", "again"), LATER)
+
+
+def test_a_decision_and_a_conversation_are_not_dated_before_the_contact_opened():
+    called = date(2017, 3, 6)
+    contact = Contact.open(uuid.uuid4(), ReferralSource.OTHER_AGENCY, NOW, opened_on=called)
+    nfa = Decision(DecisionType.NO_FURTHER_ACTION, "No concerns", "Thank you; no action needed")
+    with pytest.raises(InvalidPracticeDate) as refused:
+        contact.decide(nfa, LATER, decided_on=date(2017, 3, 5))
+    assert [e.field for e in refused.value.errors] == ["decided_on"]
+    with pytest.raises(InvalidPracticeDate) as refused:
+        contact.record_conversation(
+            ConversationEntry(recorded_at=datetime(2017, 3, 1, 9, tzinfo=UTC))
+        )
+    assert [e.field for e in refused.value.errors] == ["recorded_at"]
+    assert contact.is_open and contact.entries == []
+    contact.decide(nfa, LATER, decided_on=date(2017, 3, 9))
+    assert (contact.decided_on, contact.events[-1].decided_on) == (date(2017, 3, 9),) * 2
+    assert contact.events[-1].contact_opened_on == called
 
 
 def test_a_referral_stage_formulation_moves_from_requested_to_opened_to_completed():

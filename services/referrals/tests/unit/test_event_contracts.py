@@ -76,6 +76,7 @@ def test_contact_opened_keeps_its_original_shape():
         "referring_agency_id",
         "cluster_id",
         "opened_at",
+        "opened_on",  # added within v1: the practice date, optional
     }
 
 

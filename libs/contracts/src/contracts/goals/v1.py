@@ -62,6 +62,10 @@ class PlanOpened(PlanEvent):
     team_id: str | None = None
     cluster_id: str | None = None
     opened_at: datetime
+    opened_on: date | None = Field(
+        None,
+        description="the day the plan was agreed (practice date); opened_at is when it was recorded",
+    )
 
 
 @event
@@ -217,6 +221,9 @@ class FeedbackRecorded(PlanEvent):
     worker_communication_rating: Rating
     understood_process_rating: Rating
     recorded_at: datetime
+    received_on: date | None = Field(
+        None, description="the day the family gave the feedback (practice date)"
+    )
 
 
 @event

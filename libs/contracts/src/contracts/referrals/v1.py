@@ -44,6 +44,10 @@ class ContactOpened(EventPayload):
     referring_agency_id: str | None = None
     cluster_id: str | None = None
     opened_at: datetime
+    opened_on: date | None = Field(
+        None,
+        description="the day the request for help was made (practice date); opened_at is when it was recorded",
+    )
 
 
 @event
@@ -94,6 +98,11 @@ class DecisionMade(EventPayload):
     decided_at: datetime
     decided_by: str | None = None
     is_rereferral: bool = False
+    contact_opened_on: date | None = Field(None, description="practice date the contact opened")
+    decided_on: date | None = Field(
+        None,
+        description="the day the decision was taken (practice date); decided_at is when it was recorded",
+    )
 
 
 @event
@@ -211,6 +220,10 @@ class FamilyAllocated(EventPayload):
     worker_role: WorkerRole
     support_level: SupportLevel
     allocated_at: datetime
+    allocated_on: date | None = Field(
+        None,
+        description="the day the family was allocated (practice date); allocated_at is when it was recorded",
+    )
 
 
 @event

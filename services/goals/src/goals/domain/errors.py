@@ -23,6 +23,7 @@ __all__ = [
     "InvalidEvaluation",
     "InvalidFeedback",
     "InvalidPlan",
+    "InvalidPracticeDate",
     "InvalidScore",
     "InvalidSubGoal",
     "PlanAlreadyClosed",
@@ -153,6 +154,12 @@ class InvalidSubGoal(GoalsError):
 class InvalidChildrenAndFamiliesCode(GoalsError):
     code = "invalid-children-and-families-code"
     title = "A sub-goal carries exactly one Children and Families code from the code table"
+
+
+class InvalidPracticeDate(GoalsError):
+    code = "invalid-practice-date"
+    status = 422
+    title = "A practice date is in the future or before the record it belongs to"
 
 
 class InvalidScore(GoalsError):

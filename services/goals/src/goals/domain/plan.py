@@ -53,6 +53,7 @@ from contracts.reference.goals import (
     TrackingFrequency,
     latest_score,
 )
+from runtime.practice import practice_date_errors
 
 from goals.domain.closure import (
     ClosingReview,
@@ -78,6 +79,7 @@ from goals.domain.errors import (
     InvalidClosure,
     InvalidEvaluation,
     InvalidPlan,
+    InvalidPracticeDate,
     InvalidScore,
     InvalidSubGoal,
     PlanAlreadyClosed,
@@ -98,6 +100,31 @@ from goals.domain.scores import (
 )
 
 E = TypeVar("E", bound=StrEnum)
+
+
+def _ensure_practice_date(
+    field_name: str,
+    on: date,
+    *,
+    today: date | None = None,
+    not_before: date | None = None,
+    what: str = "the record it belongs to",
+) -> None:
+    """Practice dates are not before what they depend on (nor, with `today`, in the future:
+    the API refuses future dates before the domain sees them)."""
+    errors = practice_date_errors(
+        field_name, on, today=today or date.max, not_before=not_before, what=what
+    )
+    if errors:
+        raise InvalidPracticeDate(detail=errors[0].message, errors=errors)
+
+
+def _last_practice_date(sub_goal: SubGoal) -> date:
+    """The latest practice date on a sub-goal: set, started, scored or actions agreed."""
+    dates = [sub_goal.set_on, *(p.on for p in sub_goal.score_history())]
+    if sub_goal.activated_on is not None:
+        dates.append(sub_goal.activated_on)
+    return max(dates)
 
 
 def _coerce(enum: type[E], value: object, error: type[GoalsError], field_name: str) -> E:
@@ -285,8 +312,11 @@ class FamilyPlan:
     formulation_return: FormulationReturn | None = None
     feedback: FamilyFeedback | None = None
     feedback_recorded_at: datetime | None = None
+    feedback_received_on: date | None = None
     # A newer completed version of the plan's formulation, learnt after the plan opened.
     formulation_superseded_by: uuid.UUID | None = None
+    # The practice date the plan opened (None on plans made before it was kept).
+    opened_on: date | None = None
     events: list[EventPayload] = field(default_factory=list, repr=False, compare=False)
 
     # -- opening ---------------------------------------------------------------------------
@@ -302,8 +332,12 @@ class FamilyPlan:
         team_id: str | None = None,
         cluster_id: str | None = None,
         plan_id: uuid.UUID | None = None,
+        opened_on: date | None = None,
     ) -> FamilyPlan:
-        """Open a plan with the overall goal drawn from the formulation (step 5)."""
+        """Open a plan with the overall goal drawn from the formulation (step 5), on the day
+        it was agreed (`opened_on`, default today)."""
+        on = opened_on or now.date()
+        _ensure_practice_date("opened_on", on, today=now.date())
         if not overall_goal.strip():
             raise InvalidPlan(
                 detail="a plan states the overall goal to be achieved",
@@ -317,6 +351,7 @@ class FamilyPlan:
             opened_at=now,
             team_id=team_id,
             cluster_id=cluster_id,
+            opened_on=on,
         )
         plan.events.append(
             events.PlanOpened(
@@ -326,9 +361,14 @@ class FamilyPlan:
                 team_id=team_id,
                 cluster_id=cluster_id,
                 opened_at=now,
+                opened_on=on,
             )
         )
         return plan
+
+    @property
+    def practice_opened_on(self) -> date:
+        return self.opened_on or self.opened_at.date()
 
     # -- looking things up ------------------------------------------------------------------
 
@@ -381,6 +421,7 @@ class FamilyPlan:
         It starts now unless `queue`; starting a fourth active sub-goal is refused.
         """
         self._ensure_open()
+        _ensure_practice_date("on", on, not_before=self.practice_opened_on, what="the plan opened")
         ensure_sub_goal_is_smart(what, measure, by_when, on, person_ids, factor_ids)
         checked_code = ensure_one_children_and_families_code(code, code_edition)
         frequency = _coerce(
@@ -476,6 +517,7 @@ class FamilyPlan:
                 detail="the baseline is given by the family",
                 errors=[FieldError("given_by", "a family member")],
             )
+        _ensure_practice_date("on", on, not_before=sub_goal.set_on, what="the sub-goal was set")
         baseline = BaselineScore(score=score, on=on, given_by=given_by)
         sub_goal.baseline = baseline
         self.events.append(
@@ -662,6 +704,9 @@ class FamilyPlan:
         state = _coerce(SubGoalEndState, end_state, InvalidSubGoal, "end_state")
         if sub_goal.has_ended:
             raise SubGoalAlreadyEnded(detail=f"sub-goal {sub_goal_id} is {sub_goal.status}")
+        _ensure_practice_date(
+            "on", on, not_before=_last_practice_date(sub_goal), what="the sub-goal's last entry"
+        )
         was_active = sub_goal.is_active
         if not was_active and state is SubGoalEndState.ACHIEVED:
             raise SubGoalNotActive(detail="a sub-goal that never started cannot be achieved")
@@ -708,6 +753,13 @@ class FamilyPlan:
             )
         ensure_sustainability_plan_is_complete(review.sustainability_plan)
         closure_reason = ensure_closure_reason(reason)
+        latest = max([self.practice_opened_on, *(_last_practice_date(sg) for sg in self.sub_goals)])
+        _ensure_practice_date(
+            "closed_on",
+            closed_on,
+            not_before=latest,
+            what="the plan's last entry",
+        )
         if closed_on < review.held_on:
             raise InvalidClosure(
                 detail="a plan closes on or after its closing review",
@@ -812,14 +864,25 @@ class FamilyPlan:
         self.formulation_superseded_by = current_formulation_id
         return True
 
-    def record_feedback(self, feedback: FamilyFeedback, *, now: datetime) -> None:
-        """The family's feedback (section 3.4): only once the plan has closed, and only once."""
+    def record_feedback(
+        self, feedback: FamilyFeedback, *, now: datetime, on: date | None = None
+    ) -> None:
+        """The family's feedback (section 3.4): only once the plan has closed, and only once,
+        given on the day `on` (default today), not before the plan closed."""
         if self.status != PlanStatus.CLOSED:
             raise FeedbackBeforeClosure(detail=f"plan {self.id} is {self.status}")
         if self.feedback is not None:
             raise FeedbackAlreadyRecorded(detail=f"plan {self.id} already has feedback")
+        received_on = on or now.date()
+        _ensure_practice_date(
+            "on",
+            received_on,
+            not_before=self._closed_on(),
+            what="the plan closed",
+        )
         ensure_feedback_is_valid(feedback)
         self.feedback = feedback
+        self.feedback_received_on = received_on
         self.feedback_recorded_at = now
         self.events.append(
             events.FeedbackRecorded(
@@ -833,6 +896,7 @@ class FamilyPlan:
                 worker_communication_rating=feedback.worker_communication_rating,
                 understood_process_rating=feedback.understood_process_rating,
                 recorded_at=now,
+                received_on=received_on,
             )
         )
 

@@ -39,6 +39,7 @@ class OpenPlan:
     family_id: uuid.UUID
     formulation_id: uuid.UUID
     overall_goal: str
+    opened_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class ReturnToFormulation:
 @dataclass(frozen=True)
 class RecordFeedback:
     feedback: FamilyFeedback
+    on: date | None = None
 
 
 PlanChange = (
@@ -182,6 +184,7 @@ async def open_plan(
         now=now,
         team_id=team_id,
         cluster_id=cluster_id,
+        opened_on=cmd.opened_on,
     )
     await plans.add(plan)
     uow.collect(plan)
@@ -270,7 +273,7 @@ def _apply(plan: FamilyPlan, cmd: PlanChange, now: datetime) -> uuid.UUID | None
                 reason=cmd.reason, rationale=cmd.rationale, on=cmd.on, now=now
             )
         case RecordFeedback():
-            plan.record_feedback(cmd.feedback, now=now)
+            plan.record_feedback(cmd.feedback, now=now, on=cmd.on)
     return None
 
 

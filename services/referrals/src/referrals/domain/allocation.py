@@ -130,12 +130,18 @@ class Allocation:
     allocated_at: datetime
     closed_on: date | None = None
     closure_reason: ClosureReason | None = None
+    # The practice date of the allocation: the decision's (None on older records).
+    allocated_on: date | None = None
     lead_worker_changes: list[LeadWorkerChange] = field(default_factory=list)
     events: list[EventPayload] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+    @property
+    def practice_allocated_on(self) -> date:
+        return self.allocated_on or self.allocated_at.date()
 
     @classmethod
     def allocate(
@@ -192,6 +198,7 @@ class Allocation:
             lead_worker_role=worker.role,
             support_level=support_level,
             allocated_at=now,
+            allocated_on=contact.decided_on or now.date(),
         )
         allocation.events.append(
             FamilyAllocated(
@@ -204,6 +211,7 @@ class Allocation:
                 worker_role=worker.role,
                 support_level=support_level,
                 allocated_at=now,
+                allocated_on=allocation.allocated_on,
             )
         )
         return allocation
@@ -262,7 +270,7 @@ class Allocation:
     def close(self, closed_on: date, reason: ClosureReason, now: datetime) -> None:
         self._ensure_open()
         errors: list[FieldError] = []
-        if closed_on < self.allocated_at.date():
+        if closed_on < self.practice_allocated_on:
             errors.append(FieldError("closed_on", "The closure date is before the allocation"))
         if closed_on > now.date():
             errors.append(FieldError("closed_on", "The closure date is in the future"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from contracts.envelope import EventPayload
@@ -25,6 +25,7 @@ from contracts.referrals.v1 import (
     FormulationRequested,
     ReReferralFlagged,
 )
+from runtime.practice import practice_date_errors
 
 from referrals.domain.decisions import Decision, ensure_decision_is_complete
 from referrals.domain.errors import (
@@ -32,6 +33,7 @@ from referrals.domain.errors import (
     FieldError,
     FormulationAlreadyRequested,
     FormulationNotRequested,
+    InvalidPracticeDate,
     SourceNotForPartners,
 )
 from referrals.domain.rereferral import ClosedInvolvement, find_rereferral
@@ -135,6 +137,10 @@ class Contact:
     decision: Decision | None = None
     decided_at: datetime | None = None
     team_id: str | None = None
+    # Practice dates: when the request for help was made and the decision taken (None on
+    # records made before they were kept: the recorded day stands in).
+    opened_on: date | None = None
+    decided_on: date | None = None
     events: list[EventPayload] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -148,13 +154,16 @@ class Contact:
         worry: str | None = None,
         cluster_id: str | None = None,
         by_partner: bool = False,
+        opened_on: date | None = None,
     ) -> Contact:
         if by_partner and source not in PARTNER_SOURCES:
             raise SourceNotForPartners(
                 detail=f"a partner system cannot open a contact as {source.value}",
                 errors=[FieldError("source", f"one of {sorted(s.value for s in PARTNER_SOURCES)}")],
             )
-        contact = cls(contact_id, source, opened_at=now, caller=caller or Caller())
+        on = opened_on or now.date()
+        _ensure_practice_date("opened_on", on, now)
+        contact = cls(contact_id, source, opened_at=now, caller=caller or Caller(), opened_on=on)
         contact.cluster_id = cluster_id
         if worry and worry.strip():
             contact.worries.append(worry)
@@ -165,9 +174,14 @@ class Contact:
                 referring_agency_id=contact.referring_agency_id,
                 cluster_id=cluster_id,
                 opened_at=now,
+                opened_on=on,
             )
         )
         return contact
+
+    @property
+    def practice_opened_on(self) -> date:
+        return self.opened_on or self.opened_at.date()
 
     # -- what the conversation has established -------------------------------------------------
 
@@ -186,6 +200,13 @@ class Contact:
     def record_conversation(self, entry: ConversationEntry) -> None:
         """Add a conversation; later entries replace single facts and add to lists."""
         self._ensure_open()
+        _ensure_practice_date(
+            "recorded_at",
+            entry.recorded_at.date(),
+            entry.recorded_at,
+            not_before=self.practice_opened_on,
+            what="the contact opened",
+        )
         self.entries.append(entry)
         if entry.caller is not None:
             self.caller = entry.caller
@@ -241,7 +262,7 @@ class Contact:
         """
         if any(r.person_id == person_id for r in self.rereferrals):
             return False
-        previous = find_rereferral(previous_closures, self.opened_at.date())
+        previous = find_rereferral(previous_closures, self.practice_opened_on)
         if previous is None:
             return False
         self.rereferrals.append(ReReferral(person_id, previous))
@@ -307,18 +328,23 @@ class Contact:
 
     # -- decision ----------------------------------------------------------------------------
 
-    def decide(self, decision: Decision, now: datetime) -> None:
+    def decide(self, decision: Decision, now: datetime, decided_on: date | None = None) -> None:
         """Decide the contact once everything the decision needs is recorded.
 
         For a RES acceptance, allocate the family in the same unit of work: when the team has
         no capacity, allocation is refused and the whole decision is rolled back.
         """
         self._ensure_open()
+        on = decided_on or now.date()
+        _ensure_practice_date(
+            "decided_on", on, now, not_before=self.practice_opened_on, what="the contact opened"
+        )
         ensure_decision_is_complete(self, decision)
         support_level = SUPPORT_LEVEL_FOR_DECISION.get(decision.decision_type)
         team = team_for_cluster(self.cluster_id) if support_level and self.cluster_id else None
         self.decision = decision
         self.decided_at = now
+        self.decided_on = on
         self.team_id = team.team_id if team else None
         self.events.append(
             DecisionMade(
@@ -337,6 +363,8 @@ class Contact:
                 decided_at=now,
                 decided_by=decision.decided_by,
                 is_rereferral=self.is_rereferral,
+                contact_opened_on=self.practice_opened_on,
+                decided_on=on,
             )
         )
 
@@ -351,6 +379,21 @@ class Contact:
         if self.formulation is None:
             raise FormulationNotRequested(extra={"contact_id": str(self.contact_id)})
         return self.formulation
+
+
+def _ensure_practice_date(
+    field_name: str,
+    on: date,
+    now: datetime,
+    *,
+    not_before: date | None = None,
+    what: str = "the contact opened",
+) -> None:
+    errors = practice_date_errors(
+        field_name, on, today=now.date(), not_before=not_before, what=what
+    )
+    if errors:
+        raise InvalidPracticeDate(detail=errors[0].message, errors=errors)
 
 
 def _already_requested(request: FormulationRequest) -> FormulationAlreadyRequested:

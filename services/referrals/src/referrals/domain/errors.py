@@ -16,6 +16,7 @@ __all__ = [
     "InvalidAllocation",
     "InvalidFamily",
     "InvalidPerson",
+    "InvalidPracticeDate",
     "NoCapacityInTeam",
     "PersonAlreadyRegistered",
     "PossibleDuplicatePerson",
@@ -34,6 +35,11 @@ class ReferralsError(DomainError):
 
 
 # -- 422: invalid input to a rule ------------------------------------------------------------
+
+
+class InvalidPracticeDate(ReferralsError):
+    code = "invalid-practice-date"
+    title = "A practice date is in the future or before the record it belongs to"
 
 
 class InvalidPerson(ReferralsError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from contracts.reference.referrals import PersonKind, ReferralSource
 from runtime.domain import NotFound
@@ -26,6 +26,7 @@ class OpenContact:
     worry: str | None = None
     cluster_id: str | None = None
     by_partner: bool = False
+    opened_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class DecideContact:
     decision: Decision
     # A RES acceptance may name the lead worker; otherwise the one with most room is chosen.
     lead_worker_id: str | None = None
+    decided_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ async def open_contact(cmd: OpenContact, uow: ReferralsUnitOfWork, now: datetime
         worry=cmd.worry,
         cluster_id=cmd.cluster_id,
         by_partner=cmd.by_partner,
+        opened_on=cmd.opened_on,
     )
     await uow.repos.contacts.add(contact)
     uow.collect(contact)
@@ -123,7 +126,7 @@ async def decide_contact(
     """
     repos = uow.repos
     contact = await get_contact(repos, cmd.contact_id)
-    contact.decide(cmd.decision, now)
+    contact.decide(cmd.decision, now, cmd.decided_on)
     allocation: Allocation | None = None
     if contact.team_id is not None:
         assert contact.family_id is not None  # a RES acceptance needs a family

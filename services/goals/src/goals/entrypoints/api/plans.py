@@ -66,6 +66,7 @@ class OpenPlanRequest(Strict):
     family_id: uuid.UUID
     formulation_id: uuid.UUID = Field(description="a completed formulation of this family")
     overall_goal: Text = Field(description="the overall goal from the formulation (step 5)")
+    opened_on: PracticeDate | None = Field(None, description="the day it was agreed; default today")
 
 
 class SetSubGoalRequest(Strict):
@@ -176,6 +177,7 @@ class FeedbackRequest(Strict):
     service_rating: Rating
     worker_communication_rating: Rating
     understood_process_rating: Rating
+    on: PracticeDate | None = Field(None, description="the day the family gave it; default today")
 
 
 def _scorer(body: ScorerRequest, caller: Principal) -> Scorer:
@@ -266,7 +268,9 @@ async def open_plan(
     caller: Principal = Depends(principal),
     uow: UnitOfWork = Depends(get_uow),
 ) -> PlanResponse:
-    cmd = use_cases.OpenPlan(body.family_id, body.formulation_id, body.overall_goal)
+    cmd = use_cases.OpenPlan(
+        body.family_id, body.formulation_id, body.overall_goal, opened_on=body.opened_on
+    )
     async with uow:
         plan = await use_cases.open_plan(cmd, uow, visibility_of(caller), utcnow())
         await audit.record(
@@ -573,7 +577,8 @@ async def record_feedback(
             service_rating=body.service_rating,
             worker_communication_rating=body.worker_communication_rating,
             understood_process_rating=body.understood_process_rating,
-        )
+        ),
+        on=body.on,
     )
     changed = await _change(plan_id, cmd, "record_feedback", request, response, caller, uow)
     return plan_response(changed.plan, changed.version)

@@ -123,6 +123,7 @@ class PlanResponse(BaseModel):
     status: PlanStatus
     overall_goal: str
     opened_at: datetime
+    opened_on: date
     version: int
     sub_goals: list[SubGoalResponse]
     movement: dict[Movement, int]
@@ -229,6 +230,7 @@ def plan_response(plan: FamilyPlan, version: int) -> PlanResponse:
         status=plan.status,
         overall_goal=plan.overall_goal,
         opened_at=plan.opened_at,
+        opened_on=plan.practice_opened_on,
         version=version,
         formulation_superseded_by=plan.formulation_superseded_by,
         sub_goals=[sub_goal_response(plan, sg) for sg in plan.sub_goals],

@@ -10,6 +10,7 @@ from contracts.formulation.v1 import (
     FormulationSuperseded,
 )
 from runtime.consumer import HandlerContext
+from runtime.practice import practice_moment
 
 from outcomes.adapters import orm
 from outcomes.adapters.read_models import cluster_of_team, merge
@@ -42,7 +43,8 @@ async def formulation_completed(ctx: HandlerContext, event: FormulationCompleted
         {"formulation_id": event.formulation_id},
         {
             **_identity(event),
-            "completed_at": event.completed_at,
+            # Completed on the day the formulation was held: its practice date.
+            "completed_at": practice_moment(event.held_on, event.completed_at),
             "all_six_ps_considered": event.all_six_ps_considered,
             "walk_back_passed": event.walk_back_passed,
         },

@@ -108,7 +108,7 @@ class GoalsHandlers:
                 "formulation_id": event.formulation_id,
                 "team_id": event.team_id,
                 "cluster_id": event.cluster_id,
-                "opened_on": event.opened_at.date(),
+                "opened_on": event.opened_on or event.opened_at.date(),
             },
         )
 
@@ -240,7 +240,7 @@ class GoalsHandlers:
             orm.feedback,
             {"event_id": ctx.envelope.id},
             plan_id=event.plan_id,
-            received_on=event.recorded_at.date(),
+            received_on=event.received_on or event.recorded_at.date(),
             treated_with_respect=event.treated_with_respect,
             would_recommend=event.would_recommend,
             service_rating=event.service_rating,

@@ -15,6 +15,7 @@ from contracts.referrals.v1 import (
     ReReferralFlagged,
 )
 from runtime.consumer import HandlerContext
+from runtime.practice import practice_moment
 
 from outcomes.adapters import orm
 from outcomes.adapters.read_models import insert_once, merge
@@ -29,7 +30,7 @@ async def contact_opened(ctx: HandlerContext, event: ContactOpened) -> None:
             "source": event.source,
             "referring_agency_id": event.referring_agency_id,
             "cluster_id": event.cluster_id,
-            "opened_at": event.opened_at,
+            "opened_at": practice_moment(event.opened_on, event.opened_at),
         },
     )
 
@@ -54,8 +55,8 @@ async def decision_made(ctx: HandlerContext, event: DecisionMade) -> None:
             "cluster_id": event.cluster_id,
             "team_id": event.team_id,
             "family_id": event.family_id,
-            "opened_at": event.contact_opened_at,
-            "decided_at": event.decided_at,
+            "opened_at": practice_moment(event.contact_opened_on, event.contact_opened_at),
+            "decided_at": practice_moment(event.decided_on, event.decided_at),
             "decision_type": event.decision_type.value,
             # Never unset: a re-referral flagged by its own event stays flagged.
             "re_referral": True if event.is_rereferral else None,
@@ -64,12 +65,16 @@ async def decision_made(ctx: HandlerContext, event: DecisionMade) -> None:
 
 
 async def rereferral_flagged(ctx: HandlerContext, event: ReReferralFlagged) -> None:
-    await merge(
+    # It carries when the contact was recorded, not its practice date: that comes from the
+    # contact's own events, so it only stands in until they arrive.
+    await insert_once(
         ctx.session,
         orm.contacts,
         {"contact_id": event.contact_id},
-        {"opened_at": event.contact_opened_at, "re_referral": True},
+        opened_at=event.contact_opened_at,
+        re_referral=True,
     )
+    await merge(ctx.session, orm.contacts, {"contact_id": event.contact_id}, {"re_referral": True})
 
 
 async def person_registered(ctx: HandlerContext, event: PersonRegistered) -> None:
@@ -86,7 +91,7 @@ async def family_allocated(ctx: HandlerContext, event: FamilyAllocated) -> None:
             "contact_id": event.contact_id,
             "team_id": event.team_id,
             "cluster_id": event.cluster_id,
-            "allocated_at": event.allocated_at,
+            "allocated_at": practice_moment(event.allocated_on, event.allocated_at),
         },
     )
     await merge(
@@ -94,7 +99,7 @@ async def family_allocated(ctx: HandlerContext, event: FamilyAllocated) -> None:
         orm.contacts,
         {"contact_id": event.contact_id},
         {
-            "allocated_at": event.allocated_at,
+            "allocated_at": practice_moment(event.allocated_on, event.allocated_at),
             "team_id": event.team_id,
             "cluster_id": event.cluster_id,
             "family_id": event.family_id,

@@ -72,6 +72,7 @@ class AllocationResponse(BaseModel):
     support_level: SupportLevel
     status: str
     allocated_at: datetime
+    allocated_on: date
     closed_on: date | None
     closure_reason: ClosureReason | None
     lead_worker_changes: list[LeadWorkerChangeResponse]
@@ -90,6 +91,7 @@ def allocation_response(allocation: Allocation, version: int) -> AllocationRespo
         support_level=allocation.support_level,
         status=OPEN if allocation.is_open else CLOSED,
         allocated_at=allocation.allocated_at,
+        allocated_on=allocation.practice_allocated_on,
         closed_on=allocation.closed_on,
         closure_reason=allocation.closure_reason,
         lead_worker_changes=[

@@ -45,6 +45,7 @@ from referrals.entrypoints.api.fields import (
     ClusterId,
     Identifier,
     LongText,
+    PastDate,
     PastDateTime,
     ShortText,
     Strict,
@@ -88,6 +89,9 @@ class OpenContactRequest(Strict):
     caller: CallerRequest = Field(default_factory=lambda: CallerRequest.model_validate({}))
     worry: LongText | None = Field(None, description="the worry in the caller's own words")
     cluster_id: ClusterId | None = None
+    opened_on: PastDate | None = Field(
+        None, description="the day the request for help was made; default today"
+    )
 
 
 class TriedRequest(Strict):
@@ -158,6 +162,11 @@ class DecisionRequest(Strict):
     lead_worker_id: Identifier | None = Field(
         None, description="RES acceptance only: the lead worker; default the one with most room"
     )
+    decided_on: PastDate | None = Field(
+        None,
+        description="the day the decision was taken (a RES acceptance allocates that day); "
+        "default today; not before the contact opened",
+    )
 
 
 # -- responses ---------------------------------------------------------------------------------
@@ -223,6 +232,7 @@ class DecisionResponse(BaseModel):
     explanation_for_referrer: str | None
     decided_by: str | None
     decided_at: datetime | None
+    decided_on: date | None = None
 
 
 class ContactResponse(BaseModel):
@@ -232,6 +242,7 @@ class ContactResponse(BaseModel):
     status: str
     source: ReferralSource
     opened_at: datetime
+    opened_on: date = Field(description="the day the request for help was made")
     referring_agency_id: str | None
     caller: CallerResponse
     cluster_id: str | None
@@ -348,6 +359,7 @@ def contact_response(contact: Contact, version: int) -> ContactResponse:
         status=contact_status(contact),
         source=contact.source,
         opened_at=contact.opened_at,
+        opened_on=contact.practice_opened_on,
         referring_agency_id=contact.referring_agency_id,
         caller=_caller(contact.caller),
         cluster_id=contact.cluster_id,
@@ -397,6 +409,7 @@ def contact_response(contact: Contact, version: int) -> ContactResponse:
             explanation_for_referrer=d.explanation_for_referrer,
             decided_by=d.decided_by,
             decided_at=contact.decided_at,
+            decided_on=contact.decided_on,
         )
         if d
         else None,
@@ -457,6 +470,7 @@ async def create_contact(
         worry=body.worry,
         cluster_id=body.cluster_id,
         by_partner=caller.is_partner,
+        opened_on=body.opened_on,
     )
     async with uow:
         contact = await use_cases.open_contact(cmd, uow, utcnow())
@@ -711,7 +725,9 @@ async def decide(
             uow.session, caller, await uow.repos.contacts.get(contact_id), contact_id
         )
         require_if_match(request, uow.repos.contacts.revisions[contact_id])
-        cmd = use_cases.DecideContact(contact_id, decision, body.lead_worker_id)
+        cmd = use_cases.DecideContact(
+            contact_id, decision, body.lead_worker_id, decided_on=body.decided_on
+        )
         decided = await use_cases.decide_contact(cmd, uow, utcnow(), limits)
         await audit.record(
             uow.session,
