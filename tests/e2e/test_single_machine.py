@@ -41,13 +41,13 @@ def test_lpm_run_starts_everything_and_a_sigterm_stops_everything(tmp_path: Path
     with log.open("wb") as out:
         proc = subprocess.Popen(
             # Six processes start on a shared two-core machine: the ready wait is generous.
-            [str(bin_dir / "lpm"), "run", "--ready-timeout", "180"],
+            [str(bin_dir / "lpm"), "run", "--ready-timeout", "420"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 480
         while "is running" not in log.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log.read_text()
             time.sleep(0.5)

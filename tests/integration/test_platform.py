@@ -65,3 +65,21 @@ async def test_a_consumers_span_joins_the_trace_of_the_http_request(databases, b
         s.name.startswith(("INSERT", "SELECT", "connect")) and s.context.trace_id == trace_id
         for s in spans
     ), "database spans join the trace too"
+
+
+async def test_a_service_with_a_consumer_is_ready_only_once_it_consumes(broker, tmp_path, issuer):
+    url = f"sqlite+aiosqlite:///{tmp_path}/outcomes.db"
+    async with run_service("outcomes", url, broker.bootstrap, issuer) as outcomes:
+        # Database and broker answer at once, but the consumer has not joined its group yet.
+        first = await outcomes.client.get("/health/ready")
+        assert first.status_code == 503, first.text
+        assert first.json()["checks"]["consumer"] == "not consuming yet"
+        assert "retry-after" in first.headers
+
+        async def ready() -> bool:
+            return (await outcomes.client.get("/health/ready")).status_code == 200
+
+        await eventually(ready, timeout=60)
+        assert outcomes.workers.consumer.consuming()
+        body = (await outcomes.client.get("/health/ready")).json()
+        assert body["checks"]["consumer"] == "ok"

@@ -210,6 +210,10 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             checks["database"] = f"unavailable: {type(exc).__name__}"
         reachable = await broker_reachable(settings.platform.kafka_bootstrap)
         checks["broker"] = "ok" if reachable else "unavailable"
+        workers: Workers = request.app.state.workers
+        if settings.run_workers and workers.consumer is not None:
+            # Ready means projecting: after a restart, not before the consumer fetches again.
+            checks["consumer"] = "ok" if workers.consumer.consuming() else "not consuming yet"
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
         return problem_response(

@@ -18,6 +18,7 @@ from runtime.broker import EmbeddedBroker, KRaftBroker, broker_kind, die_with_pa
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
 from runtime.services import DATA_SERVICES, SERVICES
+from runtime.supervisor import Supervisor
 
 
 def _selected(names: list[str]) -> list[str]:
@@ -105,8 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "LPM_DEV_ISSUER_POST_LOGOUT_REDIRECT_URIS", json.dumps([staff.signed_out_uri()])
         )
 
-    procs: list[subprocess.Popen[bytes]] = []
-    broker: EmbeddedBroker | None = None
+    supervisor = Supervisor()
     stopping = False
 
     def stop(*_: object) -> None:
@@ -115,20 +115,39 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    namespace = os.environ.get("LPM_KAFKA_NAMESPACE", "")
     try:
         kind = "external" if args.external_broker else broker_kind()
+        broker: EmbeddedBroker | None = None
         if kind == "apache":
             broker = KRaftBroker(data_dir / "kafka", kafka_port, log_path=data_dir / "broker.log")
-            broker.start()
             # Apache Kafka gives producer ids: no duplicate on a retried send within a session.
             os.environ.setdefault("LPM_KAFKA_IDEMPOTENCE", "true")
-            print(f"broker: Apache Kafka (KRaft) on {broker.bootstrap}, log in {broker.data_dir}")
         elif kind == "embedded":
             broker = EmbeddedBroker(kafka_port, log_path=data_dir / "broker.log")
-            broker.start()
-            print(f"broker: embedded Kafka-protocol broker on {broker.bootstrap}")
-        namespace = os.environ.get("LPM_KAFKA_NAMESPACE", "")
-        asyncio.run(ensure_topics(bootstrap, namespace=namespace))
+        if broker is not None:
+            started = broker
+
+            def start_broker() -> subprocess.Popen[bytes]:
+                started.start()
+                try:
+                    # A broker that came back empty gets the contracted topics at once.
+                    asyncio.run(ensure_topics(bootstrap, namespace=namespace))
+                except Exception:
+                    started.stop()  # never leave a second broker behind on a retry
+                    raise
+                assert started.process is not None
+                return started.process
+
+            supervisor.start(supervisor.add("broker", start_broker, started.log_path, tier=0))
+            if isinstance(broker, KRaftBroker):
+                print(
+                    f"broker: Apache Kafka (KRaft) on {broker.bootstrap}, log in {broker.data_dir}"
+                )
+            else:
+                print(f"broker: embedded Kafka-protocol broker on {broker.bootstrap}")
+        else:
+            asyncio.run(ensure_topics(bootstrap, namespace=namespace))
         print("topics: created")
         for entry in DATA_SERVICES.values():
             upgrade(entry.migrations, entry.settings().resolved_database_url())
@@ -139,10 +158,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             dev = DevIssuerSettings()
             urls["dev-issuer"] = f"http://{dev.host}:{dev.port}"
-            procs.append(
-                _serve(
-                    "runtime.devissuer:create_app", dev.host, dev.port, data_dir / "dev-issuer.log"
-                )
+            _supervise(
+                supervisor,
+                "dev-issuer",
+                "runtime.devissuer:create_app",
+                dev.host,
+                dev.port,
+                data_dir / "dev-issuer.log",
+                tier=1,
             )
         addresses = {name: entry.settings() for name, entry in SERVICES.items()}
         for name, settings in addresses.items():
@@ -152,15 +175,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                 os.environ.setdefault(f"STAFF_{name.upper()}_URL", urls[name])
         for name, entry in SERVICES.items():
             settings = addresses[name]
-            procs.append(
-                _serve(
-                    f"{entry.bootstrap_module}:create_app",
-                    settings.host,
-                    settings.port,
-                    data_dir / f"{name}.log",
-                )
+            _supervise(
+                supervisor,
+                name,
+                f"{entry.bootstrap_module}:create_app",
+                settings.host,
+                settings.port,
+                data_dir / f"{name}.log",
+                tier=2,
             )
-        _wait_ready(urls, procs, timeout=args.ready_timeout, should_stop=lambda: stopping)
+        _wait_ready(urls, supervisor, timeout=args.ready_timeout, should_stop=lambda: stopping)
         print("\nThe Leeds Practice Model platform is running:")
         print(f"  staff pages  {urls['staff']}   (sign in there)")
         for name, url in urls.items():
@@ -169,26 +193,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         if run_issuer:
             print(f"  dev issuer   {urls['dev-issuer']}   (OpenID Connect, single machine only)")
         print(f"  dashboard    {urls['outcomes']}/v1/dashboard")
-        print(f"\nLogs and databases: {data_dir}.  Ctrl-C stops everything.")
+        print(f"\nLogs and databases: {data_dir}.  Ctrl-C stops everything.", flush=True)
+        # Supervise until the user's signal: a child that dies is restarted, with backoff.
         while not stopping:
-            for p in procs:
-                if p.poll() is not None:
-                    print(f"a service exited with {p.returncode}; stopping", file=sys.stderr)
-                    stopping = True
+            supervisor.poll()
             time.sleep(0.3)
         return 0
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if broker is not None:
-            broker.stop()
+        supervisor.stop_all()
         print("stopped")
+
+
+def _supervise(
+    supervisor: Supervisor,
+    name: str,
+    factory: str,
+    host: str,
+    port: int,
+    log_path: Path,
+    tier: int,
+) -> None:
+    child = supervisor.add(name, lambda: _serve(factory, host, port, log_path), log_path, tier)
+    supervisor.start(child)
 
 
 def _serve(factory: str, host: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
@@ -214,26 +240,25 @@ def _serve(factory: str, host: str, port: int, log_path: Path) -> subprocess.Pop
 
 
 def _wait_ready(
-    urls: dict[str, str], procs: list[subprocess.Popen[bytes]], timeout: float, should_stop: object
+    urls: dict[str, str], supervisor: Supervisor, timeout: float, should_stop: object
 ) -> None:
     deadline = time.monotonic() + timeout
     pending = dict(urls)
     while pending and time.monotonic() < deadline:
         if callable(should_stop) and should_stop():
             raise SystemExit(130)
-        for p in procs:
-            if p.poll() is not None:
-                raise SystemExit(f"a service exited during start-up ({p.returncode}); see its log")
+        # A child that dies while starting is restarted like any other (and says so).
+        supervisor.poll()
         for name, url in list(pending.items()):
             try:
                 if httpx.get(f"{url}/health/ready", timeout=1.0).status_code == 200:
-                    print(f"{name}: ready at {url}")
+                    print(f"{name}: ready at {url}", flush=True)
                     del pending[name]
             except httpx.HTTPError:
                 pass
         time.sleep(0.25)
     if pending:
-        raise SystemExit(f"not ready after {timeout}s: {', '.join(pending)}")
+        raise SystemExit(f"not ready after {timeout}s: {', '.join(pending)}; see their logs")
 
 
 def main(argv: list[str] | None = None) -> int:

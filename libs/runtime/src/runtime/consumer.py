@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,8 @@ class EventConsumer:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
                 if consumer.assignment():
                     self.assigned.set()
+                else:
+                    self.assigned.clear()
                 for tp, records in batch.items():
                     for record in records:
                         await self.process(record)
@@ -169,7 +172,24 @@ class EventConsumer:
         finally:
             await self._close_clients()
 
+    def consuming(self, within_seconds: float = 10.0) -> bool:
+        """True when the consumer holds partitions and the broker answered a fetch for each of
+        them lately: it projects again, not merely reconnects (readiness asks this)."""
+        consumer = self._consumer
+        if consumer is None or not self.assigned.is_set():
+            return False
+        assignment = consumer.assignment()
+        if not assignment:
+            return False
+        now_ms = time.time() * 1000
+        for tp in assignment:
+            polled = consumer.last_poll_timestamp(tp)
+            if polled is None or now_ms - polled > within_seconds * 1000:
+                return False
+        return True
+
     async def _close_clients(self) -> None:
+        self.assigned.clear()
         consumer, self._consumer = self._consumer, None
         producer, self._producer = self._producer, None
         for client in (consumer, producer):
