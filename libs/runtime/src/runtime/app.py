@@ -32,6 +32,7 @@ from runtime.idempotency import IdempotencyMiddleware
 from runtime.identity import Principal, Role
 from runtime.jsonbody import strict_json_body
 from runtime.kafka import broker_reachable, ensure_topics
+from runtime.lease import WorkerLease, sqlite_file
 from runtime.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from runtime.openapi import install_openapi
 from runtime.outbox import OutboxRelay
@@ -154,22 +155,30 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.resolved_database_url())
+        url = settings.resolved_database_url()
+        lease: WorkerLease | None = None
+        if settings.run_workers and (path := sqlite_file(url)) is not None:
+            # Refused before anything runs: two relays on one SQLite file publish every row twice.
+            lease = WorkerLease(path, definition.name)
+            lease.acquire()
+        db = Database(url)
         app.state.db = db
         workers = Workers(definition, db)
         app.state.workers = workers
         instrument_engine(db.engine, settings.platform.otel_exporter)
         if db.write_engine is not db.engine:
             instrument_engine(db.write_engine, settings.platform.otel_exporter)
-        for hook in definition.on_startup:
-            await hook(app)
-        if settings.run_workers:
-            workers.start()
         try:
+            for hook in definition.on_startup:
+                await hook(app)
+            if settings.run_workers:
+                workers.start()
             yield
         finally:
             await workers.stop()
             await db.dispose()
+            if lease is not None:
+                lease.release()
 
     app = FastAPI(
         title=definition.title,
