@@ -39,6 +39,7 @@ from runtime.outbox import OutboxRelay
 from runtime.pagination import MAX_PAGE_SIZE
 from runtime.policy import Policy, rule
 from runtime.problems import STANDARD
+from runtime.retention import prune_forever
 from runtime.security import authorise, principal
 from runtime.settings import ServiceSettings
 from runtime.tables import PlatformTables
@@ -76,11 +77,13 @@ class ServiceDefinition:
 
 
 class Workers:
-    """The relay and the consumer of one service, run as background tasks."""
+    """The relay, the consumer and the retention prune of one service, run as background
+    tasks."""
 
     def __init__(self, definition: ServiceDefinition, db: Database) -> None:
         s = definition.settings
         self.definition = definition
+        self.db = db
         self.relay = OutboxRelay(
             db,
             definition.tables,
@@ -122,6 +125,16 @@ class Workers:
         await self.consumer.run()
 
     def start(self) -> None:
+        self._tasks.append(
+            asyncio.create_task(
+                prune_forever(
+                    self.db,
+                    self.definition.tables,
+                    self.definition.settings.platform,
+                    self.definition.name,
+                )
+            )
+        )
         # The relay starts at once: while the broker is away it keeps rows and backs off.
         self._tasks.append(asyncio.create_task(self._prepare_topics()))
         self._tasks.append(asyncio.create_task(self.relay.run()))

@@ -1,6 +1,7 @@
 """Append-only audit of every read and write of a family's or a person's record.
 
-Entries are inserted, never updated or deleted: no code path here or in the API changes one.
+Entries are inserted, never updated; no code path here or in the API changes one. Only
+`lpm prune` deletes them, past their legal retention (runtime.retention).
 """
 
 from __future__ import annotations

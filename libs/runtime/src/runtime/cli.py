@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -83,6 +84,45 @@ def cmd_replay(args: argparse.Namespace) -> int:
     count = asyncio.run(go())
     print(f"{entry.name}: republished {count} events from the outbox log")
     return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Apply the retention rule (runtime.retention), the audit trail's included."""
+    from runtime.retention import RetentionRule
+
+    for name in _data_services(args.services):
+        entry = SERVICES[name]
+        settings = entry.settings()
+        definition = entry.bootstrap().definition(settings)
+        rule = RetentionRule.of(settings.platform)
+        pruned = asyncio.run(_prune(settings.resolved_database_url(), definition.tables, rule))
+        print(
+            f"{name}: pruned {pruned.outbox} published outbox rows over {rule.outbox_days} days, "
+            f"{pruned.inbox} inbox entries over {rule.inbox_days} days, "
+            f"{pruned.idempotency_keys} idempotency keys over 24 hours, "
+            f"{pruned.audit} audit entries over {rule.audit_years} years"
+        )
+    return 0
+
+
+async def _prune(url: str, tables: Any, rule: Any) -> Any:
+    from runtime.db import Database
+    from runtime.retention import prune
+
+    db = Database(url)
+    try:
+        return await prune(db, tables, rule, audit=True)
+    finally:
+        await db.dispose()
+
+
+def _data_services(names: list[str]) -> list[str]:
+    unknown = [n for n in names if n not in DATA_SERVICES]
+    if unknown:
+        raise SystemExit(
+            f"unknown service(s): {', '.join(unknown)}; known: {', '.join(DATA_SERVICES)}"
+        )
+    return names or list(DATA_SERVICES)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -275,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("service", choices=sorted(DATA_SERVICES))
     p.add_argument("-m", "--message", required=True)
     p.set_defaults(func=cmd_makemigration)
+    p = sub.add_parser("prune", help="apply the retention rule, audit trail included")
+    p.add_argument("services", nargs="*")
+    p.set_defaults(func=cmd_prune)
     p = sub.add_parser("replay", help="republish a service's outbox log to Kafka")
     p.add_argument("service", choices=sorted(DATA_SERVICES))
     p.set_defaults(func=cmd_replay)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from contracts.topics import namespaced
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,24 @@ class PlatformSettings(BaseSettings):
     max_header_bytes: int = 16 * 1024
     rate_limit_per_minute: int = 600
     outgoing_timeout_seconds: float = 5.0
+    # Retention (runtime.retention says why each is so long); 0 keeps for ever.
+    outbox_retention_days: int = Field(default=365, ge=0)
+    inbox_retention_days: int = Field(default=400, ge=0)
+    audit_retention_years: int = Field(default=25, ge=0)
+    prune_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> PlatformSettings:
+        # An event that can still be republished from an outbox must still be found in the
+        # inbox, or a replay would apply it twice.
+        keeps_outbox_forever = self.outbox_retention_days == 0
+        if self.inbox_retention_days and (
+            keeps_outbox_forever or self.inbox_retention_days < self.outbox_retention_days
+        ):
+            raise ValueError(
+                "inbox_retention_days must be 0 (keep) or at least outbox_retention_days"
+            )
+        return self
 
     def kafka_name(self, name: str) -> str:
         """The broker's name for a contracted topic or a consumer group."""
