@@ -126,9 +126,18 @@ class Api:
         sent.update(headers or {})
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "", [])}
         try:
-            response = await self._http.request(
-                method, self._url(service, path), params=clean, json=json, headers=sent
-            )
+            try:
+                response = await self._http.request(
+                    method, self._url(service, path), params=clean, json=json, headers=sent
+                )
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # A kept-alive connection the service closed as it was reused: a read is safe
+                # to send again once, on a fresh connection.
+                if method != "GET":
+                    raise
+                response = await self._http.request(
+                    method, self._url(service, path), params=clean, json=json, headers=sent
+                )
         except httpx.HTTPError as exc:
             raise Unavailable(
                 503, {"title": f"{service} did not answer ({type(exc).__name__})"}, service
