@@ -52,6 +52,8 @@ def test_a_manager_reads_the_dashboard_filtered_by_cluster(page, system, sign_in
     assert chart.get_attribute("src").startswith("data:image/svg+xml;base64,")
     page.get_by_text("Figures for contacts received").click()  # the chart's figures as a table
     assert page.locator("#run-chart-contacts").is_visible()
+    assert page.get_by_role("heading", name="Definitions").is_visible()
+    assert "Live plans on" in page.locator("#intervention").inner_text()
     check_page(page, "dashboard-filtered-by-cluster")
 
     # Another cluster's figures are its own.
@@ -79,3 +81,9 @@ def test_a_manager_reads_the_dashboard_filtered_by_cluster(page, system, sign_in
     assert summary.get_by_role("link", name=re.compile("From must be a real date")).is_visible()
     assert page.get_by_label("Cluster").input_value() == "bcm"
     check_page(page, "dashboard-filter-error")
+
+
+def test_the_outcomes_service_serves_no_page_of_its_own(system):
+    with system.api("outcomes", "bi_analyst") as outcomes:
+        assert outcomes.get("/v1/dashboard").status_code == 404
+        assert outcomes.get("/v1/scorecard").status_code == 200

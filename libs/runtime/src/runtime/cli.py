@@ -232,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"  {name:<12} {url}   (API docs {url}/docs)")
         if run_issuer:
             print(f"  dev issuer   {urls['dev-issuer']}   (OpenID Connect, single machine only)")
-        print(f"  dashboard    {urls['outcomes']}/v1/dashboard")
+        print(f"  dashboard    {urls['staff']}/dashboard   (managers and the BI team)")
         print(f"\nLogs and databases: {data_dir}.  Ctrl-C stops everything.", flush=True)
         # Supervise until the user's signal: a child that dies is restarted, with backoff.
         while not stopping:

@@ -11,7 +11,6 @@ from outcomes.adapters import orm
 from outcomes.config import Settings
 from outcomes.entrypoints.api import (
     admin,
-    dashboard,
     evaluation,
     measures,
     reference,
@@ -57,7 +56,6 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             service_responses.router,
             reference.router,
             admin.router,
-            dashboard.router,
         ],
         handlers={**referrals.HANDLERS, **formulation.HANDLERS, **goals.handlers(stream)},
         subscriptions=SUBSCRIPTIONS,

@@ -1,10 +1,9 @@
-"""Every filter an evaluation endpoint or the dashboard accepts applies to every figure it
+"""Every filter an evaluation endpoint accepts applies to every figure it
 returns; Tables 1 and 2 count children; a window without a cluster's RES start is reported,
 not refused. Both databases, through the consumer's own `apply`."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -39,44 +38,34 @@ def cp_plan(source_id: str, person: str, occurred_on: str, cluster: str) -> dict
     }
 
 
-def table_rows(html: str, heading: str) -> list[list[str]]:
-    """The body rows of the first table after `heading`."""
-    section = html.split(heading, 1)[1]
-    body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if row]
-
-
-async def test_the_dashboard_narrows_categories_and_table_4_to_its_cluster(
+async def test_the_evaluation_narrows_categories_and_tables_1_and_4_to_a_cluster(
     databases, issuer, history
 ):
     async with run_service(
         "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
     ) as outcomes:
         await apply_all(outcomes, history.events)
-        everywhere = await get(outcomes, issuer, "/v1/dashboard")
-        east = await get(outcomes, issuer, "/v1/dashboard", cluster_id="inner-east")
-        heading = "Table 4: activities against goal progress"
-        assert {r[0]: r[5] for r in table_rows(everywhere, heading)} == {
-            "Parenting work": "6",
-            "Relationship work": "6",
+        everywhere = await get(outcomes, issuer, "/v1/evaluation/table-4")
+        east = await get(outcomes, issuer, "/v1/evaluation/table-4", cluster_id="inner-east")
+        assert {r["activity_category"]: r["total"] for r in everywhere["rows"]} == {
+            "parenting_work": 6,
+            "relationship_work": 6,
         }
         # Inner East holds families 0, 2 and 4: three goals of each kind.
-        assert {r[0]: r[5] for r in table_rows(east, heading)} == {
-            "Parenting work": "3",
-            "Relationship work": "3",
+        assert {r["activity_category"]: r["total"] for r in east["rows"]} == {
+            "parenting_work": 3,
+            "relationship_work": 3,
         }
-        categories = "<h2>Goal movement by reporting category</h2>"
-        assert {r[0]: r[1] for r in table_rows(east, categories)} == {
-            "Adult behaviour": "3",
-            "Child safeguarding": "3",
+        categories = await get(
+            outcomes, issuer, "/v1/evaluation/improvement-by-category", cluster_id="inner-east"
+        )
+        assert {r["category"]: r["goals"] for r in categories["rows"]} == {
+            "adult_behaviour": 3,
+            "child_safeguarding": 3,
         }
         # The tables of clusters follow the cluster too.
-        cp = "<h2>Table 1: children made subject to a child protection plan</h2>"
-        assert [r[0] for r in table_rows(east, cp)] == ["inner-east", "Total"]
-        # A goal coding cannot narrow child protection plans: the tables are not shown.
-        coded = await get(outcomes, issuer, "/v1/dashboard", code="S1")
-        assert cp not in coded
-        assert "carry no Children and Families code" in coded
+        cp = await get(outcomes, issuer, "/v1/evaluation/table-1", cluster_id="inner-east")
+        assert [r["cluster_id"] for r in cp["rows"]] == ["inner-east"]
         # Closure reasons are of plans, which a goal coding cannot narrow: refused, not ignored.
         r = await outcomes.client.get(
             "/v1/evaluation/closure-reasons",
@@ -173,6 +162,4 @@ async def test_the_intervention_figures_with_their_definitions(databases, issuer
         assert "hours_per_contact_and_referral" in {x["key"] for x in table_3["definitions"]}
         card = await get(outcomes, issuer, "/v1/scorecard")
         assert "review_timeliness_grace" in {x["key"] for x in card["definitions"]}
-        dashboard = await get(outcomes, issuer, "/v1/dashboard")
-        assert "<h2>Definitions</h2>" in dashboard
-        assert "30.4375 days" in dashboard
+        assert any("30.4375 days" in x["text"] for x in figures["definitions"])

@@ -11,6 +11,7 @@ from staff.entrypoints.web.dashboard import (
     Filters,
     before_after_table,
     category_table,
+    definitions,
     scorecard_tables,
 )
 
@@ -138,6 +139,7 @@ def test_each_table_gets_only_the_filters_that_apply_to_it() -> None:
     assert SOURCES["table-4"].params(filters)["code"] == "S1"
     assert "code" not in SOURCES["closure-reasons"].params(filters)
     assert SOURCES["closure-reasons"].params(filters)["cluster_id"] == "inner-east"
+    assert "code" not in SOURCES["intervention"].params(filters)  # plans carry no code
     # Tables 1-3 carry no goal coding: with a code chosen they are not shown at all.
     assert not SOURCES["table-1"].shown(filters)
     assert SOURCES["table-1"].shown(Filters.of({"cluster_id": "inner-east"}))
@@ -146,3 +148,14 @@ def test_each_table_gets_only_the_filters_that_apply_to_it() -> None:
         "to",
         "cluster_id",
     }
+
+
+def test_definitions_are_listed_once_each_whichever_figures_carry_them() -> None:
+    shares = {"key": "goal_movement_shares", "text": "Shares of scored goals", "source": "3.3"}
+    grace = {"key": "review_timeliness_grace", "text": "Two days", "source": "project"}
+    bodies = {
+        "/v1/scorecard": {"definitions": [grace, shares]},
+        "/v1/evaluation/goal-movement": {"definitions": [shares]},
+        "/v1/evaluation/table-4": {"rows": []},
+    }
+    assert definitions(bodies) == [shares, grace]

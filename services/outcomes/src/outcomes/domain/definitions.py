@@ -1,7 +1,7 @@
 """Definitions the project chose where the evaluation leaves a choice, each with its source.
 
 Every figure served with one of these carries it in its response (`definitions`) and the
-dashboard lists them in its notes, so a reader never has to guess how a number was made.
+staff dashboard lists them in its notes, so a reader never has to guess how a number was made.
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ POLICY = Policy(
             objects=ObjectRule.NONE,
             summary="unit cost editions",
         ),
-        rule("GET", "/v1/dashboard", ANALYSTS, objects=AGG, summary="dashboard page"),
         rule(
             "POST",
             "/v1/service-responses",

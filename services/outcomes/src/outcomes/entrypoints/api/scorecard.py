@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["scorecard"])
 
 
 class FilterParams:
-    """Query parameters shared by the scorecard, the run charts and the dashboard."""
+    """Query parameters shared by the scorecard, the run charts and the evaluation's figures."""
 
     def __init__(
         self,

@@ -243,6 +243,29 @@ def scorecard_tables(card: Mapping[str, Any]) -> list[Table]:
     ]
 
 
+def intervention_table(body: Mapping[str, Any]) -> Table:
+    length = body["length_of_intervention"]
+    return Table(
+        "intervention",
+        "The intervention",
+        ["Measure", "Value"],
+        [
+            ["Plans closed in the period", length["plans"]],
+            ["Average length of intervention (days)", length["mean_days"]],
+            ["Average length of intervention (months)", length["mean_months"]],
+            ["Live plans on " + str(body["as_of"]), body["live_plans"]],
+            [
+                "Goals worked on for over three months",
+                _share(body["goals_worked_on_over_three_months"]),
+            ],
+            [
+                "New RES allocations as a share of contacts",
+                _share(body["new_allocations_share_of_contacts"]),
+            ],
+        ],
+    )
+
+
 def run_chart_table(measure: str, label: str, body: Mapping[str, Any]) -> Table:
     rows: list[list[Cell]] = [[charts.month_label(p["month"]), p["value"]] for p in body["points"]]
     return Table(
@@ -482,6 +505,7 @@ SOURCES: dict[str, Source] = {
         "/v1/evaluation/improvement-by-category", category_table, _movement_chart
     ),
     "closure-reasons": Source("/v1/evaluation/closure-reasons", closure_table, scope="plans"),
+    "intervention": Source("/v1/evaluation/intervention", intervention_table, scope="plans"),
     "table-4": Source("/v1/evaluation/table-4", table_4),
     "table-1": Source(
         "/v1/evaluation/table-1",
@@ -513,7 +537,16 @@ async def load_table(client: Api, name: str, filters: Filters) -> Table:
     return source.table((await client.get(OUTCOMES, source.path, source.params(filters))).body)
 
 
-async def load_dashboard(client: Api, filters: Filters) -> dict[str, Part]:
+def definitions(bodies: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every definition the figures were made with, once each, as the API states them."""
+    found: dict[str, dict[str, str]] = {}
+    for body in bodies.values():
+        for item in body.get("definitions", []) if isinstance(body, Mapping) else []:
+            found.setdefault(item["key"], item)
+    return sorted(found.values(), key=lambda d: d["key"])
+
+
+async def load_dashboard(client: Api, filters: Filters) -> tuple[dict[str, Part], list[Any]]:
     """Every part of the page: each API answer fetched once (at the same time), then the
     charts drawn off the event loop, since drawing is work for the processor."""
     shown = {name: s for name, s in SOURCES.items() if s.shown(filters)}
@@ -533,7 +566,7 @@ async def load_dashboard(client: Api, filters: Filters) -> dict[str, Part]:
             for name, source in shown.items()
         }
 
-    return await run_in_threadpool(build)
+    return await run_in_threadpool(build), definitions(bodies)
 
 
 # --- Pages -----------------------------------------------------------------------------------
@@ -558,7 +591,7 @@ async def dashboard(request: Request, client: ApiDep) -> Response:
             request, "dashboard/index.html", context, errors=errors, values=values, status_code=400
         )
     try:
-        context["parts"] = await load_dashboard(client, filters)
+        context["parts"], context["definitions"] = await load_dashboard(client, filters)
     except ApiError as exc:
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise
