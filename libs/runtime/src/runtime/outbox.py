@@ -1,9 +1,13 @@
 """Transactional outbox: events are rows written with the state change, then relayed to Kafka.
 
-The relay claims unpublished rows in `seq` order (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
-publishes them with `acks=all`, and marks them published. On a broker fault it stops at the
-first failed row (so a key's events keep their order), backs off and tries again; the API never
-waits for it. Published rows stay: the table is the service's ordered event log for replays.
+The relay reads unpublished rows in `seq` order, publishes them with `acks=all`, and marks them
+published. On PostgreSQL several replicas of a service may run a relay each: one publishes at a
+time, the one holding the transaction-scoped advisory lock `RELAY_LOCK` of the service's
+database; the others find it taken and wait for their next poll. Disjoint batches published side
+by side (`SKIP LOCKED`) could put a later event of an aggregate before an earlier one.
+On a broker fault it stops at the first failed row (so a key's events keep their order), backs
+off and tries again; the API never waits for it. Published rows stay: the table is the service's
+ordered event log for replays.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from contracts.envelope import Envelope, EventPayload
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime.db import Database, utcnow
@@ -31,6 +35,9 @@ from runtime.telemetry import context_from, tracer
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+# The advisory lock key of the relay leader (advisory locks are per database on PostgreSQL, and
+# each service has its own database).
+RELAY_LOCK = 0x4C504D0052454C41  # "LPM\0RELA"
 
 
 async def enqueue(
@@ -69,6 +76,7 @@ def backoff(attempts: int) -> float:
 class RelayStats:
     published: int = 0
     failures: int = 0
+    waits: int = 0  # polls that found another relay publishing
 
 
 class OutboxRelay:
@@ -150,9 +158,13 @@ class OutboxRelay:
             .limit(self.batch_size)
         )
         if self.db.is_postgres:
-            # Row locks only: other relays skip these rows, API writes go on.
+            # One relay at a time, for the length of this transaction; API writes go on.
             async with self.db.transaction() as session:
-                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                leader = await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK)))
+                if not leader:
+                    self.stats.waits += 1
+                    return 0
+                rows = (await session.execute(query)).all()
                 sent, error = await self._send_in_order(producer, rows)
                 await self._mark(session, rows, sent, error)
         else:
@@ -234,8 +246,6 @@ class OutboxRelay:
 
 
 async def pending_count(db: Database, tables: PlatformTables) -> int:
-    from sqlalchemy import func
-
     async with db.sessions() as session:
         return int(
             await session.scalar(

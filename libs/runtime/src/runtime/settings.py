@@ -51,6 +51,8 @@ class PlatformSettings(BaseSettings):
     # A working day and a little: a token that lives longer is refused (issued or stolen).
     auth_max_token_lifetime_seconds: int = 12 * 3600
     pseudonym_secret: SecretStr = Field(default=SecretStr(""))
+    # How long a client's Idempotency-Key replays its first answer; older keys are deleted.
+    idempotency_retention_hours: float = 24.0
     max_body_bytes: int = 256 * 1024
     # All request headers together (names and values): ample for a bearer token and tracing.
     max_header_bytes: int = 16 * 1024

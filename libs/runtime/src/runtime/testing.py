@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -22,7 +25,13 @@ from aiokafka import AIOKafkaConsumer
 from contracts.topics import namespaced
 from fastapi import FastAPI
 
-from runtime.broker import EmbeddedBroker, KRaftBroker, apache_kafka_available, free_port
+from runtime.broker import (
+    EmbeddedBroker,
+    KRaftBroker,
+    apache_kafka_available,
+    die_with_parent,
+    free_port,
+)
 from runtime.devauth import sign, token_claims, write_keypair
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
@@ -341,6 +350,112 @@ async def run_service(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
             yield RunningService(name, app, client, database_url)
+
+
+@dataclass
+class ServiceProcess:
+    """One service in a uvicorn process of its own, so that a test can SIGKILL it."""
+
+    name: str
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        database_url: str,
+        bootstrap: str | Kafka,
+        issuer: Issuer,
+        folder: Path,
+        **settings: Any,
+    ) -> ServiceProcess:
+        """`settings` are the service's own (`run_workers=False` becomes `<NAME>_RUN_WORKERS`)."""
+        kafka = bootstrap if isinstance(bootstrap, Kafka) else Kafka("external", bootstrap)
+        port = free_port()
+        prefix = name.upper() + "_"
+        env = {
+            **os.environ,
+            "LPM_KAFKA_BOOTSTRAP": kafka.bootstrap,
+            "LPM_KAFKA_NAMESPACE": kafka.namespace,
+            "LPM_KAFKA_IDEMPOTENCE": str(kafka.kind == "apache").lower(),
+            "LPM_KAFKA_REQUEST_TIMEOUT_MS": "3000",
+            "LPM_AUTH_ISSUER": issuer.issuer,
+            "LPM_AUTH_AUDIENCE": issuer.audience,
+            "LPM_AUTH_JWKS_FILE": str(issuer.jwks_path),
+            "LPM_PSEUDONYM_SECRET": TEST_PSEUDONYM_SECRET,
+            "LPM_DATA_DIR": str(folder),
+            prefix + "DATABASE_URL": database_url,
+            prefix + "HOST": "127.0.0.1",
+            prefix + "PORT": str(port),
+            prefix + "OUTBOX_POLL_SECONDS": "0.1",
+            prefix + "CONSUMER_GROUP": f"{name}-{uuid.uuid4().hex[:6]}",
+        }
+        env.update(
+            {
+                prefix + k.upper(): str(v).lower() if isinstance(v, bool) else str(v)
+                for k, v in settings.items()
+            }
+        )
+        return cls(name, env, port, folder / f"{name}-{port}.log")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        module = SERVICES[self.name].bootstrap_module
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"{module}:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+
+    async def wait_live(self, timeout: float = 240.0) -> None:
+        async def live() -> bool:
+            assert self.process is not None and self.process.poll() is None, self.log()
+            try:
+                async with httpx.AsyncClient() as client:
+                    r = await client.get(f"{self.url}/health/live", timeout=1.0)
+                return r.status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await eventually(live, timeout=timeout, interval=0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, nothing in flight is finished."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 # -- waiting on the broker ---------------------------------------------------------------------

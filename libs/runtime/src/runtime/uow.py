@@ -11,6 +11,7 @@ from contracts.envelope import Envelope, EventPayload
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime.db import Database
+from runtime.idempotency import scope_for
 from runtime.outbox import enqueue
 from runtime.tables import PlatformTables
 from runtime.telemetry import current_trace_headers
@@ -47,6 +48,10 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
+        key = scope_for(self.db)
+        if key is not None and key.pending is not None:
+            # The first one's transaction is still open for its key's answer.
+            raise RuntimeError("one unit of work per keyed request")
         self._cm = self.db.transaction()
         self._session = await self._cm.__aenter__()
         self._pending = []
@@ -61,6 +66,15 @@ class UnitOfWork:
     ) -> None:
         cm, self._cm = self._cm, None
         assert cm is not None, "__aexit__ without __aenter__"
+        key = scope_for(self.db)
+        if exc is None and self._committed and key is not None:
+            # A keyed request: its key's answer joins this transaction, which the idempotency
+            # middleware commits once the answer is known.
+            key.keep_open(cm, self.session, signal=bool(self._pending))
+            self._session = None
+            self.emitted.extend(env for env, _ in self._pending)
+            self._pending = []
+            return
         if exc is None and not self._committed:
             exc = _RollBack()
             exc_type = _RollBack
@@ -96,6 +110,9 @@ class UnitOfWork:
     async def commit(self) -> None:
         for envelope, payload in self._pending:
             await enqueue(self.session, self.tables, envelope, payload)
+        key = scope_for(self.db)
+        if key is not None:
+            await key.claim(self.session)
         await self.session.flush()
         self._committed = True
 
