@@ -6,7 +6,7 @@
 - Inbox (`processed_messages`): after `inbox_retention_days` (400). It must outlive the
   outbox rows of every producer, so that any event that can still be republished is still
   recognised as applied (the settings refuse an inbox kept shorter than the outbox).
-- Idempotency keys: after 24 hours (`runtime.idempotency.RETENTION`).
+- Idempotency keys: after `idempotency_retention_hours` (24).
 - Audit: `audit_retention_years` (25) from the entry. The IRMS retention guidelines for local
   authorities keep early help and children in need case records until the child's 25th
   birthday; the trail of who read or changed a record is kept as long as the record, and an
@@ -28,7 +28,6 @@ from sqlalchemy import CursorResult, Delete, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime.db import Database, utcnow
-from runtime.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from runtime.settings import PlatformSettings
 from runtime.tables import PlatformTables
 
@@ -50,7 +49,7 @@ class RetentionRule:
     outbox_days: int
     inbox_days: int
     audit_years: int
-    idempotency: timedelta = IDEMPOTENCY_RETENTION
+    idempotency: timedelta = timedelta(hours=24)
 
     @classmethod
     def of(cls, settings: PlatformSettings) -> RetentionRule:
@@ -58,6 +57,7 @@ class RetentionRule:
             settings.outbox_retention_days,
             settings.inbox_retention_days,
             settings.audit_retention_years,
+            timedelta(hours=settings.idempotency_retention_hours),
         )
 
 
