@@ -83,3 +83,66 @@ def test_every_service_deployment_is_probed_and_selects_its_own_pods():
             f"{name.upper()}_DATABASE_URL",
             "LPM_PSEUDONYM_SECRET",
         }
+
+
+def _kafka_settings() -> dict[str, dict[str, str]]:
+    """The Kafka container's environment in docker-compose.yml and in deploy/k8s."""
+    compose = _compose()["services"]["kafka"]
+    (statefulset,) = [d for _, d in _k8s_docs() if d["kind"] == "StatefulSet"]
+    container = statefulset["spec"]["template"]["spec"]["containers"][0]
+    return {
+        "compose": {k: str(v) for k, v in compose["environment"].items()},
+        "k8s": {e["name"]: str(e["value"]) for e in container["env"] if "value" in e},
+    }
+
+
+def test_compose_and_kubernetes_run_the_apache_kafka_the_tests_run_on():
+    import xml.etree.ElementTree as ET
+
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    pom = ET.parse(ROOT / "deploy" / "kafka" / "pom.xml").getroot()
+    (kafka,) = [
+        d
+        for d in pom.iterfind(".//m:dependency", ns)
+        if d.findtext("m:artifactId", "", ns) == "kafka_2.13"
+    ]
+    version = kafka.findtext("m:version", "", ns)
+    (statefulset,) = [d for _, d in _k8s_docs() if d["kind"] == "StatefulSet"]
+    images = {
+        "compose": _compose()["services"]["kafka"]["image"],
+        "k8s": statefulset["spec"]["template"]["spec"]["containers"][0]["image"],
+    }
+    assert images == {"compose": f"apache/kafka:{version}", "k8s": f"apache/kafka:{version}"}
+
+
+@pytest.mark.parametrize("where", ["compose", "k8s"])
+def test_kafka_is_configured_in_kraft_mode_as_the_code_expects(where):
+    from runtime.broker import KRAFT_SINGLE_NODE
+
+    env = _kafka_settings()[where]
+    # Every setting the platform's own launcher gives its broker, the same here.
+    for prop, value in KRAFT_SINGLE_NODE.items():
+        name = "KAFKA_" + prop.upper().replace(".", "_")
+        assert env.get(name) == value, f"{where}: {name} is {env.get(name)!r}, not {value!r}"
+    # One node, broker and controller: its id is the one voter, its controller listener exists.
+    node = env["KAFKA_NODE_ID"]
+    voters = env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
+    assert len(voters) == 1 and voters[0].startswith(f"{node}@")
+    controller_port = voters[0].rsplit(":", 1)[1]
+    assert f"CONTROLLER://:{controller_port}" in env["KAFKA_LISTENERS"].split(",")
+    # The services reach it where it says it is.
+    advertised = env["KAFKA_ADVERTISED_LISTENERS"].removeprefix("PLAINTEXT://")
+    if where == "compose":
+        bootstrap = _compose()["x-service"]["environment"]["LPM_KAFKA_BOOTSTRAP"]
+    else:
+        (config,) = [d for _, d in _k8s_docs() if d["kind"] == "ConfigMap"]
+        bootstrap = config["data"]["LPM_KAFKA_BOOTSTRAP"]
+    assert bootstrap == advertised
+    # Its log is on the volume, so topics survive the container.
+    if where == "compose":
+        mounts = [v.split(":", 1)[1] for v in _compose()["services"]["kafka"]["volumes"]]
+    else:
+        (statefulset,) = [d for _, d in _k8s_docs() if d["kind"] == "StatefulSet"]
+        container = statefulset["spec"]["template"]["spec"]["containers"][0]
+        mounts = [m["mountPath"] for m in container["volumeMounts"]]
+    assert env["KAFKA_LOG_DIRS"] in mounts

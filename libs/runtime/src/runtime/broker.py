@@ -136,6 +136,23 @@ def kraft_cluster_id() -> str:
             return cluster
 
 
+# What every single-node Apache Kafka of the platform is configured with: this launcher's, and
+# docker-compose.yml's and deploy/k8s's (tests/deploy checks that they agree).
+KRAFT_SINGLE_NODE = {
+    "process.roles": "broker,controller",
+    "controller.listener.names": "CONTROLLER",
+    # Services create their topics with the settings they need (runtime.kafka).
+    "auto.create.topics.enable": "false",
+    # The topics are the history a rebuild reads: kept, not expired after the default 7 days.
+    "log.retention.hours": "-1",
+    "offsets.topic.replication.factor": "1",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "share.coordinator.state.topic.replication.factor": "1",
+    "share.coordinator.state.topic.min.isr": "1",
+}
+
+
 class KRaftBroker(EmbeddedBroker):
     """Apache Kafka in KRaft mode, one process acting as broker and controller.
 
@@ -164,23 +181,15 @@ class KRaftBroker(EmbeddedBroker):
     def _config(self) -> Path:
         logs = self.data_dir / "kafka-logs"
         settings = {
-            "process.roles": "broker,controller",
+            **KRAFT_SINGLE_NODE,
             "node.id": "1",
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names": "CONTROLLER",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "inter.broker.listener.name": "PLAINTEXT",
             "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
             "log.dirs": str(logs),
-            # Services create their topics with the settings they need (runtime.kafka).
-            "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
             "offsets.topic.num.partitions": "4",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
             # A single member joins at once instead of waiting 3s for others.
             "group.initial.rebalance.delay.ms": "0",
             "log.segment.bytes": "1048576",
