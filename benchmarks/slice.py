@@ -7,8 +7,14 @@
    rate): from the outbox row's commit in referrals to the inbox row's commit in outcomes,
    on the embedded broker and on Apache Kafka (KRaft).
 
+3. Rebuild by replay: outcomes drops its read models and re-reads a topic of
+   `BENCH_REBUILD_EVENTS` contact events, beside a raw aiokafka consume of the same topic on the
+   same broker in the same run.
+4. Idle resident memory of each service, and `lpm run` (what `make run` runs) from start to
+   every service ready, warm (its data folder made by a first start).
+
 `BENCH_SECONDS` (per wrk round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_RATE`,
-`BENCH_ONLY` (comma-separated: intake, lag) change what runs.
+`BENCH_ONLY` (comma-separated: intake, lag, rebuild, footprint) change what runs.
 """
 
 from __future__ import annotations
@@ -165,6 +171,180 @@ def lag(work: Path, broker_kind: str, token: str) -> None:
     )
 
 
+# -- 3. rebuild by replay ----------------------------------------------------------------------
+
+REBUILD_EVENTS = int(os.environ.get("BENCH_REBUILD_EVENTS", "5000"))
+# A rebuild still running then is reported at the rate it had reached.
+REBUILD_SECONDS = float(os.environ.get("BENCH_REBUILD_SECONDS", "90"))
+
+
+async def _fill(bootstrap: str, count: int) -> None:
+    import uuid
+
+    from aiokafka import AIOKafkaProducer
+    from contracts.envelope import Envelope
+    from contracts.referrals.v1 import ContactOpened
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        opened = datetime.now(UTC)
+        for n in range(count):
+            payload = ContactOpened(
+                contact_id=uuid.uuid4(),
+                source="school_via_cluster",
+                cluster_id="inner-east",
+                opened_at=opened,
+            )
+            env = Envelope.wrap(payload, source="/services/referrals")
+            await producer.send(
+                payload.topic,
+                value=env.kafka_value(),
+                key=str(payload.contact_id).encode(),
+                headers=env.kafka_headers(),
+            )
+            if n % 1000 == 999:
+                await producer.flush()
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _raw_consume(bootstrap: str, topic: str, count: int) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        started = time.monotonic()
+        seen = 0
+        while seen < count:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            seen += sum(len(b) for b in batches.values())
+        return seen / (time.monotonic() - started)
+    finally:
+        await consumer.stop()
+
+
+def rebuild(work: Path, broker_kind: str) -> None:
+    from contracts import topics
+
+    admin = stack.dev_token(work, "admin")
+    with stack.broker(broker_kind, work) as broker:
+        asyncio.run(_fill(broker.bootstrap, REBUILD_EVENTS))
+        s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
+        try:
+            s.start("outcomes")
+            s.ready()
+            raw = asyncio.run(
+                _raw_consume(broker.bootstrap, topics.REFERRALS_CONTACT, REBUILD_EVENTS)
+            )
+            headers = {"Authorization": f"Bearer {admin}"}
+            url = s.url("outcomes", "/v1/admin/rebuild")
+            started = time.monotonic()
+            r = httpx.post(url, headers=headers, timeout=30)
+            if r.status_code != 202:
+                raise SystemExit(f"rebuild: {r.status_code} {r.text}")
+            status: dict[str, object] = {}
+            while time.monotonic() - started < REBUILD_SECONDS:
+                status = httpx.get(url, headers=headers, timeout=30).json()
+                if status.get("status") != "running":
+                    break
+                time.sleep(0.2)
+            took = time.monotonic() - started
+        finally:
+            s.close()
+    applied = int(str(status.get("records_read", 0)))
+    rate = applied / took if took else 0.0
+    name = "Apache Kafka (KRaft)" if broker_kind == "apache" else "embedded broker"
+    print(
+        f"  {name:<22}: rebuild of {applied} events ({status.get('status')}) "
+        f"{rate:8.0f} events/s; raw aiokafka consume of the same topic {raw:8.0f} events/s; "
+        f"{rate / raw:.0%} of raw (target >= 20,000/s or >= 10% of raw)",
+        flush=True,
+    )
+
+
+# -- 4. footprint ------------------------------------------------------------------------------
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def footprint(work: Path) -> None:
+    from runtime.services import SERVICES
+
+    with stack.broker("embedded", work) as broker:
+        s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
+        try:
+            for name in SERVICES:
+                s.start(name)
+            s.ready()
+            time.sleep(5)  # idle: workers joined, nothing to do
+            rss = {name: _rss_mb(p.pid) for name, p in s.procs.items()}
+        finally:
+            s.close()
+    print(
+        "  idle RSS: "
+        + ", ".join(f"{name} {mb:.0f} MB" for name, mb in rss.items())
+        + " (target < 150 MB each)"
+    )
+    ready = [_lpm_run_ready(work / "run") for _ in range(2)]
+    print(
+        f"  lpm run (make run) to every service ready: first start {ready[0]:.1f} s, "
+        f"warm {ready[1]:.1f} s (target < 30 s warm)",
+        flush=True,
+    )
+
+
+def _lpm_run_ready(data: Path) -> float:
+    import signal
+    import subprocess
+
+    from runtime.broker import free_port
+    from runtime.services import SERVICES
+
+    env = {**os.environ, "LPM_DATA_DIR": str(data), "LPM_KAFKA_PORT": str(free_port())}
+    # Its own ports and its own development issuer, whatever else runs on this machine.
+    for name in ("LPM_KAFKA_BOOTSTRAP", "LPM_AUTH_ISSUER", "LPM_AUTH_JWKS_FILE"):
+        env.pop(name, None)
+    env["LPM_DEV_ISSUER_PORT"] = str(free_port())
+    for name in SERVICES:
+        env[f"{name.upper()}_PORT"] = str(free_port())
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "run", "--ready-timeout", "180"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    took = float("nan")
+    said: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            said.append(line)
+            if "platform is running" in line:
+                took = time.monotonic() - started
+                break
+        else:
+            print("  lpm run stopped before it was ready:\n    " + "    ".join(said[-8:]))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return took
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="lpm-bench-"))
     token = stack.dev_token(work)
@@ -196,6 +376,16 @@ def main() -> int:
             lag(work, "apache", token)
         else:
             print("  Apache Kafka skipped: needs java and `make kafka`")
+        print()
+    if wanted("rebuild"):
+        print(f"3. rebuild by replay of {REBUILD_EVENTS} events, SQLite")
+        rebuild(work, "embedded")
+        if stack.kraft_available():
+            rebuild(work, "apache")
+        print()
+    if wanted("footprint"):
+        print("4. footprint")
+        footprint(work)
         print()
     return 0
 

@@ -184,6 +184,14 @@ def dev_token(work: Path, role: str = "duty_advice") -> str:
     )
 
 
+def _has_migrations(name: str) -> bool:
+    try:
+        SERVICES[name].migrations  # noqa: B018 (raises for a service that keeps no data)
+    except LookupError:
+        return False
+    return True
+
+
 @dataclass
 class Stack:
     """Services (and optionally the bare app) on one kind of database, behind one broker."""
@@ -206,7 +214,8 @@ class Stack:
         )
 
     def start(self, name: str, workers: int = 1, **env: str) -> None:
-        url = self.databases.new(name)
+        keeps_data = name == "bare" or _has_migrations(name)
+        url = self.databases.new(name) if keeps_data else ""
         self.urls[name] = url
         port = free_port()
         self.ports[name] = port
@@ -214,8 +223,9 @@ class Stack:
             self.env["BARE_DATABASE_URL"] = url
             module = "benchmarks.bare_app:create_app"
         else:
-            upgrade(SERVICES[name].migrations, url)
-            self.env[f"{name.upper()}_DATABASE_URL"] = url
+            if keeps_data:
+                upgrade(SERVICES[name].migrations, url)
+                self.env[f"{name.upper()}_DATABASE_URL"] = url
             self.env[f"{name.upper()}_PORT"] = str(port)
             module = f"{name}.bootstrap:create_app"
         self.procs[name] = serve(
