@@ -443,3 +443,41 @@ async def test_an_idempotent_replay_is_audited(services, issuer):
     assert [e["action"] for e in entries] == ["create", "replay"]
     assert entries[1]["request_id"] == again.headers["x-request-id"]
     assert entries[1]["record_id"] == person_id and entries[1]["status"] == 201
+
+
+async def test_every_read_that_shows_a_person_is_in_their_subject_access_trail(services, issuer):
+    """Matches, the near-duplicate answer of a registration, and every contact naming them."""
+    running = services["referrals"]
+    duty = issuer.headers("duty_advice", subject="user:sar")
+    admin = issuer.headers("admin")
+    details = {"given_name": "Ada", "family_name": "Subjectaccess", "date_of_birth": "2014-02-03"}
+    r = await running.client.post("/v1/people", json={"kind": "child", **details}, headers=duty)
+    person_id = r.json()["person_id"]
+    matches = await running.client.post("/v1/people/matches", json=details, headers=duty)
+    assert person_id in [m["person"]["person_id"] for m in matches.json()["items"]]
+    twin = await running.client.post("/v1/people", json={"kind": "child", **details}, headers=duty)
+    assert twin.status_code == 409, twin.text
+    contact = await running.client.post(
+        "/v1/contacts", json={"source": "duty_and_advice"}, headers=duty
+    )
+    contact_id = contact.json()["contact_id"]
+    r = await running.client.post(
+        f"/v1/contacts/{contact_id}/conversations",
+        json={"child_ids": [person_id]},
+        headers={**duty, "If-Match": contact.headers["ETag"]},
+    )
+    assert r.status_code == 201, r.text
+    assert (await running.client.get(f"/v1/contacts/{contact_id}", headers=duty)).status_code == 200
+    listed = await running.client.get("/v1/contacts", headers=duty)
+    assert contact_id in [c["contact_id"] for c in listed.json()["items"]]
+
+    r = await running.client.get("/v1/audit", params={"person_id": person_id}, headers=admin)
+    touched = [(e["action"], e["record_type"], e["path"], e["status"]) for e in r.json()["items"]]
+    assert touched == [
+        ("create", "person", "/v1/people", 201),
+        ("read", "person", "/v1/people/matches", 200),
+        ("read", "person", "/v1/people", 409),
+        ("update", "contact", f"/v1/contacts/{contact_id}/conversations", 201),
+        ("read", "contact", f"/v1/contacts/{contact_id}", 200),
+        ("read", "contact", "/v1/contacts", 200),
+    ]

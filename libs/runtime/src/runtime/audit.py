@@ -90,13 +90,19 @@ async def record(
     *,
     family_id: object | None = None,
     person_id: object | None = None,
+    person_ids: Iterable[object] = (),
     status: int = 200,
 ) -> None:
-    """Append an entry inside the caller's transaction (writes: with the change itself)."""
-    await session.execute(
-        insert(tables.audit_log),
-        _entry(request, principal, action, record_type, record_id, family_id, person_id, status),
-    )
+    """Append an entry inside the caller's transaction (writes: with the change itself).
+
+    A record that names several people (a contact's children and adults) gets one entry per
+    person in `person_ids`, so each one's subject access request finds it."""
+    people = list(person_ids) or [person_id]
+    rows = [
+        _entry(request, principal, action, record_type, record_id, family_id, p, status)
+        for p in people
+    ]
+    await session.execute(insert(tables.audit_log), rows[0] if len(rows) == 1 else rows)
 
 
 async def record_event(
@@ -146,8 +152,9 @@ async def record_read(
     *,
     family_id: object | None = None,
     person_id: object | None = None,
+    person_ids: Iterable[object] = (),
 ) -> None:
-    """Append a read entry in its own short transaction."""
+    """Append a read entry in its own short transaction (one per person of `person_ids`)."""
     async with db.transaction() as session:
         await record(
             session,
@@ -159,6 +166,7 @@ async def record_read(
             record_id,
             family_id=family_id,
             person_id=person_id,
+            person_ids=person_ids,
         )
 
 
@@ -168,12 +176,23 @@ async def record_reads(
     request: Request,
     principal: Principal,
     record_type: str,
-    records: Iterable[tuple[object, object | None]],
+    records: Iterable[tuple[object, ...]],
+    status: int = 200,
 ) -> None:
-    """One read entry per record a list returned, as (record id, family id), in one insert."""
+    """One read entry per record a list returned, as (record id, family id[, person id]), in
+    one insert; a record shown for several people comes once per person."""
     rows = [
-        _entry(request, principal, "read", record_type, record_id, family_id, None, 200)
-        for record_id, family_id in records
+        _entry(
+            request,
+            principal,
+            "read",
+            record_type,
+            record_id,
+            family_id,
+            person[0] if person else None,
+            status,
+        )
+        for record_id, family_id, *person in records
     ]
     if rows:
         async with db.transaction() as session:

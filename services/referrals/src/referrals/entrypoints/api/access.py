@@ -107,7 +107,29 @@ async def audit_reads(
     request: Request,
     caller: Principal,
     record_type: str,
-    records: Iterable[tuple[object, object | None]],
+    records: Iterable[tuple[object, ...]],
+    status: int = 200,
 ) -> None:
-    """One read entry per record a list returned (record id, family id), in one transaction."""
-    await audit.record_reads(db, request.app.state.tables, request, caller, record_type, records)
+    """One read entry per record a list returned (record id, family id[, person id]), in one
+    transaction."""
+    await audit.record_reads(
+        db, request.app.state.tables, request, caller, record_type, records, status
+    )
+
+
+def people_named(contact: Contact) -> list[uuid.UUID]:
+    """Everyone a contact names: an entry about it goes in each one's subject access trail."""
+    named = sorted(contact.child_ids | contact.adult_ids, key=str)
+    if contact.caller.person_id is not None and contact.caller.person_id not in named:
+        named.append(contact.caller.person_id)
+    return named
+
+
+def contact_audit_rows(contacts: Iterable[Contact]) -> list[tuple[object, ...]]:
+    """(contact id, family id, person id) once per person named; once with none if nobody."""
+    rows: list[tuple[object, ...]] = []
+    for c in contacts:
+        rows += [(c.contact_id, c.family_id, p) for p in people_named(c)] or [
+            (c.contact_id, c.family_id)
+        ]
+    return rows

@@ -35,9 +35,11 @@ from referrals.domain.decisions import Decision, still_needed
 from referrals.entrypoints.api.access import (
     audit_reads,
     caseload_limits,
+    contact_audit_rows,
     ensure_can_see_contact,
     get_referrals_uow,
     is_res,
+    people_named,
     res_team_of,
 )
 from referrals.entrypoints.api.allocations import AllocationResponse, allocation_response
@@ -528,9 +530,7 @@ async def list_contacts(
     async with db.sessions() as session:
         rows = await views.list_contacts(session, filters, page)
     rows, token = next_cursor(rows, page.limit, views.contact_sort_key, scope)
-    await audit_reads(
-        db, request, caller, "contact", ((c.contact_id, c.family_id) for c, _ in rows)
-    )
+    await audit_reads(db, request, caller, "contact", contact_audit_rows(c for c, _ in rows))
     if caller.is_partner:
         return ReferralStatusPageResponse(
             items=[referral_status(c) for c, _ in rows], next_cursor=token
@@ -560,6 +560,7 @@ async def read_contact(
         "contact",
         contact_id,
         family_id=contact.family_id,
+        person_ids=people_named(contact),
     )
     set_etag(response, version)
     return view_for(caller, contact, version)
@@ -611,6 +612,7 @@ async def decision_needs(
         "contact",
         contact_id,
         family_id=contact.family_id,
+        person_ids=people_named(contact),
     )
     team = team_for_cluster(contact.cluster_id) if contact.cluster_id else None
     set_etag(response, version)
@@ -659,6 +661,7 @@ async def record_conversation(
             "contact",
             contact_id,
             family_id=contact.family_id,
+            person_ids=people_named(contact),
             status=201,
         )
         await uow.commit()
@@ -694,6 +697,7 @@ async def request_formulation(
             "contact",
             contact_id,
             family_id=contact.family_id,
+            person_ids=people_named(contact),
             status=201,
         )
         await uow.commit()

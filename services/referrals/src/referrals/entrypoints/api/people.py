@@ -23,6 +23,7 @@ from runtime.identity import Principal
 from runtime.security import principal
 
 from referrals.adapters.repository import Repositories
+from referrals.domain.errors import PersonAlreadyRegistered, PossibleDuplicatePerson
 from referrals.domain.identifiers import PersonDetails
 from referrals.domain.people import Family, Person
 from referrals.entrypoints.api.access import (
@@ -257,20 +258,35 @@ async def register_person(
         {d.person_id: d.reason for d in body.confirmed_distinct_from},
         confirmed_by=caller.subject,
     )
-    async with uow:
-        person = await use_cases.register(cmd, uow, utcnow())
-        await audit.record(
-            uow.session,
-            uow.tables,
+    try:
+        async with uow:
+            person = await use_cases.register(cmd, uow, utcnow())
+            await audit.record(
+                uow.session,
+                uow.tables,
+                request,
+                caller,
+                "create",
+                "person",
+                person.person_id,
+                person_id=person.person_id,
+                status=201,
+            )
+            await uow.commit()
+    except (PossibleDuplicatePerson, PersonAlreadyRegistered) as refused:
+        # The answer shows who is already registered: a read of each, in their trail (written
+        # after the refused registration's transaction has ended).
+        shown = [m["person_id"] for m in refused.extra.get("matches", [])]
+        shown += [refused.extra["person_id"]] if "person_id" in refused.extra else []
+        await audit_reads(
+            request.app.state.db,
             request,
             caller,
-            "create",
             "person",
-            person.person_id,
-            person_id=person.person_id,
-            status=201,
+            ((p, None, p) for p in shown),
+            status=refused.status,
         )
-        await uow.commit()
+        raise
     response.headers["Location"] = f"/v1/people/{person.person_id}"
     set_etag(response, 1)
     return person_response(person, 1)
@@ -289,7 +305,9 @@ async def find_matches(
     details = body.details()
     async with db.sessions() as session:
         found = await use_cases.matches_for(Repositories(session), details)
-    await audit_reads(db, request, caller, "person", ((p.person_id, None) for _, p in found))
+    await audit_reads(
+        db, request, caller, "person", ((p.person_id, None, p.person_id) for _, p in found)
+    )
     return MatchesResponse(
         items=[
             MatchResponse(
