@@ -37,10 +37,13 @@ def add_worker(system: Any, team_id: str, worker_id: str, name: str) -> None:
 
 
 def allocate_family(
-    system: Any, team_id: str, cluster_id: str, *, surname: str = "Hart"
+    system: Any, team_id: str, cluster_id: str, *, surname: str = "Hart", days_ago: int = 0
 ) -> AllocatedFamily:
-    """Contact, people, family, two conversations and a RES acceptance with a lead worker."""
+    """Contact, people, family, two conversations and a RES acceptance with a lead worker,
+    all `days_ago` (practice dates: the work is written up as it happened)."""
     unique = uuid.uuid4().hex[:6]
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - days_ago * 86400))
+    when = {"opened_on": day} if days_ago else {}
     with system.api("referrals", "duty_advice", subject="duty-sam") as r:
         contact = _ok(
             r.post(
@@ -49,6 +52,7 @@ def allocate_family(
                     "source": "duty_and_advice",
                     "cluster_id": cluster_id,
                     "worry": "Mum rang: mornings are a battle and the children miss school.",
+                    **when,
                 },
                 headers={"Idempotency-Key": f"arrange-{unique}"},
             )
@@ -108,6 +112,8 @@ def allocate_family(
                 "urgency": "soon",
             },
         ):
+            if days_ago:
+                body = {**body, "recorded_at": f"{day}T10:00:00Z"}
             version = _ok(
                 r.post(
                     f"/v1/contacts/{contact_id}/conversations",
@@ -122,6 +128,7 @@ def allocate_family(
                     "decision_type": "accept_for_res_early_help",
                     "rationale": "Mornings have broken down; the cluster offer was tried.",
                     "explanation_for_referrer": "The RES team will work with the family.",
+                    **({"decided_on": day} if days_ago else {}),
                 },
                 headers={"If-Match": f'"{version}"'},
             )

@@ -32,13 +32,15 @@ def add_factor(page, p: str, text: str, *, driver: bool = False) -> None:  # typ
 
 def test_a_practitioner_formulates_plans_scores_and_closes(page, system, sign_in, check_page):
     add_worker(system, TEAM, "user:jo-dale", "Jo Dale")
-    family = allocate_family(system, TEAM, CLUSTER, surname="Okafor")
+    family = allocate_family(system, TEAM, CLUSTER, surname="Okafor", days_ago=35)
 
     sign_in(page, "res_practitioner", name="Jo Dale", team=TEAM, start="/families")
     start = page.locator(f'a[href="/formulations/new?family_id={family.family_id}"]')
     assert start.is_visible()
     check_page(page, "my-families")
     start.click()
+
+    page.locator("#held_on").fill(ago(32))
 
     def started() -> bool:
         page.get_by_role("button", name="Start the formulation").click()
@@ -115,6 +117,7 @@ def test_a_practitioner_formulates_plans_scores_and_closes(page, system, sign_in
     # Open the family plan from the completed formulation (goals learns of it from events).
     def opened() -> bool:
         page.goto(editor)
+        page.locator("#opened_on").fill(ago(30))
         page.get_by_role("button", name="Open the family plan").click()
         page.wait_for_load_state()
         return "/plans/" in page.url

@@ -526,11 +526,14 @@ async def open_plan(formulation_id: str, request: Request, client: ApiDep) -> Re
         "family_id": _text(form, "family_id"),
         "formulation_id": formulation_id,
         "overall_goal": _text(form, "overall_goal"),
+        "opened_on": _text(form, "opened_on") or today().isoformat(),
     }
     try:
         result = await client.post(GOALS, "/v1/plans", body)
     except Refused as exc:
-        errors = FormErrors.from_api(exc, {"overall_goal": "overall_goal"}, fallback="open-plan")
+        errors = FormErrors.from_api(
+            exc, {"overall_goal": "overall_goal", "opened_on": "opened_on"}, fallback="open-plan"
+        )
         if exc.code == "formulation-not-completed":
             errors = FormErrors()
             errors.add(
