@@ -163,6 +163,42 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 # -- the browser -------------------------------------------------------------------------------
 
 
+# Playwright per test module, not pytest-playwright's per session: its sync API keeps an event
+# loop running while started, and the asyncio tests that run in this worker afterwards (make test
+# shares workers between files) could then run none of their own.
+@pytest.fixture(scope="module")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Any, browser_name: str) -> Any:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def launch_browser(
+    browser_type_launch_args: dict[str, Any], browser_type: Any
+) -> Callable[..., Any]:
+    def launch(**kwargs: Any) -> Any:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="module")
+def browser(launch_browser: Callable[..., Any]) -> Iterator[Any]:
+    opened = launch_browser()
+    yield opened
+    opened.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not Path(CHROMIUM).exists():
@@ -170,9 +206,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+@pytest.fixture(scope="module")
+def browser_context_args() -> dict[str, Any]:
+    # Replaces pytest-playwright's (session-scoped: it needs the playwright above for devices).
+    return {"viewport": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture
