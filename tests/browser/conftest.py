@@ -226,12 +226,12 @@ def sign_in(system: System) -> Callable[..., None]:
         page.goto(system.staff_url + start)
         page.wait_for_url(re.compile(re.escape(system.issuer_url) + "/authorize"))
         if name:
-            page.get_by_label("Your name").fill(name)
+            page.locator("#name").fill(name)
         page.locator(f"input[name=role][value={role}]").check()
         if team:
-            page.get_by_label("RES team").select_option(team)
+            page.locator("#team").select_option(team)
         if agency:
-            page.get_by_label("Agency").fill(agency)
+            page.locator("#agency").fill(agency)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(re.compile(re.escape(system.staff_url)))
 
@@ -250,6 +250,7 @@ def check_page(request: pytest.FixtureRequest) -> Callable[..., list[dict[str, A
     def check(page: Any, name: str, *, axe: bool = True) -> list[dict[str, Any]]:
         nonlocal count
         count += 1
+        page.wait_for_load_state()
         page.screenshot(path=str(folder / f"{count:02d}-{name}.png"), full_page=True)
         if not axe:
             return []

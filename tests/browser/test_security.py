@@ -6,6 +6,7 @@ import re
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.integration
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.integration
 def test_a_page_without_a_session_sends_the_browser_to_sign_in(page, system, check_page):
     page.goto(system.staff_url + "/")
     page.wait_for_url(re.compile(re.escape(system.issuer_url) + "/authorize"))
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     check_page(page, "sign-in")
 
 
@@ -21,11 +22,9 @@ def test_a_signed_in_worker_sees_their_name_role_and_sections(page, system, sign
     sign_in(page, "duty_advice", name="Sam Taylor")
     header = page.locator("#signed-in-as")
     assert "Sam Taylor" in header.inner_text() and "Duty and Advice" in header.inner_text()
-    assert (
-        page.get_by_role("navigation", name="Sections")
-        .get_by_role("link", name="Front door")
-        .is_visible()
-    )
+    expect(
+        page.get_by_role("navigation", name="Sections").get_by_role("link", name="Front door")
+    ).to_be_visible()
     check_page(page, "start")
 
 
@@ -60,6 +59,6 @@ def test_sign_out_ends_the_session(page, system, sign_in):
     sign_in(page, "admin", name="Ada")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(re.escape(system.staff_url) + "/signed-out"))
-    assert page.get_by_role("heading", name="You have signed out").is_visible()
+    expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
     page.goto(system.staff_url + "/")
     page.wait_for_url(re.compile(re.escape(system.issuer_url) + "/authorize"))

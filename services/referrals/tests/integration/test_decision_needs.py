@@ -64,7 +64,12 @@ async def test_a_near_match_confirmed_as_someone_else_needs_and_keeps_the_reason
             json={**near, "confirmed_distinct_from": [{"person_id": first, "reason": " "}]},
         )
         assert blank.status_code == 422
-        assert [e["field"] for e in blank.json()["errors"]] == ["confirmed_distinct_from.0.reason"]
+        assert blank.json()["errors"] == [
+            {
+                "field": "confirmed_distinct_from.0.reason",
+                "message": "Say why you are sure this is a different person",
+            }
+        ]
         missing = await svc.client.post(
             "/v1/people",
             headers=duty,

@@ -17,7 +17,9 @@ from staff.entrypoints.web import (
     dashboard,
     families,
     formulations,
+    frontdoor,
     home,
+    partner,
     plans,
     supervision,
 )
@@ -37,6 +39,8 @@ ROUTERS = [
     plans.router,
     supervision.router,
     dashboard.router,
+    frontdoor.router,
+    partner.router,
 ]
 
 

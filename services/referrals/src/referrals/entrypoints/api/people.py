@@ -32,7 +32,7 @@ from referrals.entrypoints.api.access import (
     ensure_can_see_person,
     get_referrals_uow,
 )
-from referrals.entrypoints.api.fields import DateOfBirth, LongText, ShortText, Strict
+from referrals.entrypoints.api.fields import DateOfBirth, ShortText, Strict
 from referrals.service_layer import people as use_cases
 from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
@@ -70,7 +70,10 @@ class PersonDetailsRequest(Strict):
 
 class DistinctFromRequest(Strict):
     person_id: uuid.UUID
-    reason: LongText = Field(description="why the worker is sure this is someone else")
+    # Bounded here; a blank reason is refused by the domain rule, which says what is needed.
+    reason: Annotated[str, Field(max_length=4000)] = Field(
+        description="why the worker is sure this is someone else"
+    )
 
 
 class RegisterPersonRequest(PersonDetailsRequest):

@@ -162,6 +162,15 @@ class Api:
     async def get(self, service: str, path: str, params: Mapping[str, Any] | None = None) -> Result:
         return await self._send("GET", service, path, params=params)
 
+    async def try_get(
+        self, service: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> Result | None:
+        """GET, or None where the record is not there (or not one this person may see)."""
+        try:
+            return await self.get(service, path, params)
+        except NotFoundError:
+            return None
+
     async def post(
         self,
         service: str,

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from staff.entrypoints.web.forms import FormErrors
+from staff.entrypoints.web.labels import JINJA_FILTERS, JINJA_GLOBALS
 from staff.entrypoints.web.navigation import ROLE_NAMES, navigation
 from staff.entrypoints.web.session import CSRF_FIELD, Session
 
@@ -62,7 +63,16 @@ def build_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.globals["url_with"] = url_with
+    env.globals.update(JINJA_GLOBALS)
+    env.filters.update(JINJA_FILTERS)
     return Jinja2Templates(env=env, context_processors=[_context])
+
+
+class Values(dict[str, Any]):
+    """The person's input: a field never entered reads as empty, never as "None"."""
+
+    def get(self, key: str, default: Any = "") -> Any:
+        return super().get(key, default)
 
 
 def render(
@@ -76,7 +86,7 @@ def render(
 ) -> HTMLResponse:
     """Render a page. `errors` and `values` (the person's input) are there for every form."""
     templates: Jinja2Templates = request.app.state.templates
-    ctx = {"errors": errors or FormErrors(), "values": values or {}, **(context or {})}
+    ctx = {"errors": errors or FormErrors(), "values": Values(values or {}), **(context or {})}
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
     # Pages carry personal data: never cached by the browser or anything between.
     response.headers["Cache-Control"] = "no-store"
