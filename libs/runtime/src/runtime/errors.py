@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,8 @@ from runtime.problems import PROBLEM_JSON, STANDARD, ProblemRegistry
 from runtime.refusals import note_refusal
 
 log = logging.getLogger(__name__)
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 # A database restart takes seconds; a client that waits this long finds it back, or asks again.
 DATABASE_RETRY_AFTER_SECONDS = 2
@@ -85,7 +88,8 @@ def problem_response(
         "type": f"/problems/{code}",
         "title": title,
         "status": status,
-        "instance": request.url.path,
+        # As sent (percent-encoded): a decoded path need not be a valid URI reference.
+        "instance": quote(request.url.path, safe=_PATH_SAFE),
     }
     if detail:
         body["detail"] = detail

@@ -271,11 +271,15 @@ def _complete_operation(
     if conditional:
         may(412, "precondition-failed")
         may(428, "precondition-required")
-    if writes and not is_public(path):
-        domain = [p for p in problems if p.code not in _PLATFORM_CODES]
+    domain = [p for p in problems if p.code not in _PLATFORM_CODES]
+    if not is_public(path) and (writes or operation.get("parameters")):
+        # Domain rules apply to what a request names, in its path, query or body: a record
+        # may be unknown (404) or a rule broken (422); a write may meet a state (409).
+        may(404, "not-found")
         for problem in domain:
-            if problem.status in (404, 409, 422) and (problem.status != 404 or path_params):
+            if problem.status in (404, 422) or (writes and problem.status == 409):
                 may(problem.status, problem.code)
+    if writes and not is_public(path):
         may(409, "conflict")
     if path == "/health/ready":
         may(503, "not-ready")
@@ -428,7 +432,7 @@ def example_for(schema: dict[str, Any], schemas: dict[str, Any], depth: int = 0)
     if "default" in schema and schema["default"] is not None:
         return deepcopy(schema["default"])
     for key in ("anyOf", "oneOf"):
-        if key in schema:
+        if key in schema and "properties" not in schema:
             options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
             return example_for(options[0], schemas, depth + 1)
     if "allOf" in schema:
@@ -443,6 +447,10 @@ def example_for(schema: dict[str, Any], schemas: dict[str, Any], depth: int = 0)
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or "properties" in schema:
         required = set(schema.get("required", []))
+        for key in ("anyOf", "oneOf"):
+            # An object that needs one of several fields: the example gives the first.
+            if schema.get(key):
+                required |= set(schema[key][0].get("required", []))
         result: dict[str, Any] = {}
         for name, sub in schema.get("properties", {}).items():
             if name in required or (depth < 3 and _has_example(sub, schemas)):

@@ -12,14 +12,30 @@ import hmac
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from runtime.errors import ProblemError
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+
+# The query parameters of every list, declared once so the documents state what is accepted.
+PageLimit = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size, 1-{MAX_PAGE_SIZE} (default 20)"),
+]
+PageCursor = Annotated[
+    str | None,
+    Query(
+        max_length=2000,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="`next_cursor` of the previous page, unchanged; a cursor not issued for "
+        "this caller and these filters answers 400 invalid-cursor",
+    ),
+]
 
 T = TypeVar("T")
 

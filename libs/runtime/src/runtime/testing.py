@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from aiokafka import AIOKafkaConsumer
 from contracts.topics import namespaced
 from fastapi import FastAPI
 
+from runtime import observed_statuses
 from runtime.broker import (
     EmbeddedBroker,
     KRaftBroker,
@@ -347,7 +349,11 @@ async def run_service(
     )
     app = entry.bootstrap().create_app(settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        recorded: Any = app
+        folder = os.environ.get(observed_statuses.ENV_DIR)
+        if folder:
+            recorded = observed_statuses.StatusRecorder(app, name, Path(folder))
+        transport = httpx.ASGITransport(app=recorded)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
             yield RunningService(name, app, client, database_url)
 
@@ -517,8 +523,49 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+TEST_OUTPUT = Path(__file__).resolve().parents[4] / "test-output"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("LPM_CURSOR_SECRET", "test-cursor-secret")
+    if not hasattr(config, "workerinput"):
+        # The controlling process names one folder for this run; xdist workers inherit it.
+        folder = TEST_OUTPUT / "observed-statuses" / f"run-{os.getpid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.parent.glob("run-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+        os.environ[observed_statuses.ENV_DIR] = str(folder)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every status the services answered in this run must be documented for its operation."""
+    if hasattr(session.config, "workerinput"):
+        return
+    folder = Path(os.environ.get(observed_statuses.ENV_DIR, ""))
+    seen = observed_statuses.read(folder) if folder.is_dir() else set()
+    if not seen:
+        return
+    documents = {name: openapi_document(name) for name in {s for s, *_ in seen}}
+    missing = observed_statuses.undocumented(seen, documents)
+    (folder / "report.json").write_text(
+        json.dumps({"observed": sorted(seen), "undocumented": missing}, indent=1)
+    )
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("statuses the suite observed that the documents leave out:")
+            for line in missing:
+                reporter.write_line(f"  {line}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def openapi_document(name: str) -> dict[str, Any]:
+    """A service's OpenAPI document as it serves it (built without starting the service)."""
+    entry = SERVICES[name]
+    app = entry.bootstrap().create_app(entry.settings(run_workers=False))
+    document: dict[str, Any] = app.openapi()
+    return document
 
 
 __all__: list[str] = ["Iterator"]

@@ -40,3 +40,13 @@ class MissingCostVolume(OutcomesError):
 class FilterNotApplicable(OutcomesError):
     code = "filter-not-applicable"
     title = "A filter asked for cannot narrow this figure"
+
+
+class SourceSystemRequired(OutcomesError):
+    code = "source-system-required"
+    title = "Say which system sent the service response"
+    description = (
+        "Staff recording a service response must name the sending system in `source_system`; "
+        "a partner system's own agency is taken from its token."
+    )
+    fix = "Send `source_system` (the sending system's id), or call with the partner's own token."

@@ -38,7 +38,10 @@ def _known_team(value: str) -> str:
 
 
 HeldOn = Annotated[date, AfterValidator(_not_in_future)]
-TeamId = Annotated[str, AfterValidator(_known_team)]
+# The schema names the known teams, so a client (and a contract fuzzer) knows them up front.
+TeamId = Annotated[
+    str, AfterValidator(_known_team), Field(json_schema_extra={"enum": sorted(_TEAM_IDS)})
+]
 
 
 class Strict(BaseModel):

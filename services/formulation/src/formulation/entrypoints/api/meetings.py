@@ -18,7 +18,7 @@ from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
 from runtime.identity import Principal
-from runtime.pagination import Page
+from runtime.pagination import Page, PageCursor, PageLimit
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
@@ -128,8 +128,8 @@ async def list_meetings(
     setting: FormulationSetting | None = None,
     held_from: date | None = None,
     held_to: date | None = None,
-    limit: int | None = Query(None, description="page size, 1-100 (default 20)"),
-    cursor: str | None = Query(None, max_length=512),
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> Page[MeetingSummaryResponse]:
     filters = MeetingFilters(
         family_id=family_id,

@@ -24,7 +24,13 @@ from runtime.app import get_db, get_uow
 from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
 from runtime.identity import Principal
-from runtime.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, next_cursor, page_request
+from runtime.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PageCursor,
+    next_cursor,
+    page_request,
+)
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
@@ -200,7 +206,7 @@ async def list_family_plans(
     status: PlanStatus | None = None,
     overdue: bool | None = Query(None, description="has a sub-goal overdue a review"),
     limit: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    cursor: str | None = Query(None, max_length=512),
+    cursor: PageCursor = None,
 ) -> PlanPageResponse:
     filters = PlanFilters(
         family_id=family_id,

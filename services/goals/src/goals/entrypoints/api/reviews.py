@@ -12,7 +12,13 @@ from runtime import audit
 from runtime.app import get_db
 from runtime.db import Database
 from runtime.identity import Principal
-from runtime.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, next_cursor, page_request
+from runtime.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PageCursor,
+    next_cursor,
+    page_request,
+)
 from runtime.security import principal
 
 from goals.adapters.views import list_overdue_reviews
@@ -44,7 +50,7 @@ async def list_overdue(
     db: Database = Depends(get_db),
     team_id: str | None = Query(None, max_length=64),
     limit: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    cursor: str | None = Query(None, max_length=512),
+    cursor: PageCursor = None,
 ) -> OverdueReviewPageResponse:
     on = today()
     scope: dict[str, Any] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from contracts.outcomes.v1 import ResponseKind
+from contracts.reference import costs
 from fastapi import APIRouter, Depends, Query
 from runtime.app import get_db
 from runtime.db import Database
@@ -143,7 +144,12 @@ async def table_2(
 async def table_3(
     start: date | None = WINDOW_FROM,
     end: date | None = WINDOW_TO,
-    edition: str | None = Query(None, max_length=40, description="unit cost edition"),
+    edition: str | None = Query(
+        None,
+        max_length=40,
+        description="unit cost edition (default: the one in force)",
+        json_schema_extra={"enum": sorted(costs.EDITIONS)},
+    ),
     cluster_id: str | None = CLUSTER,
     db: Database = Depends(get_db),
 ) -> Table3Response:

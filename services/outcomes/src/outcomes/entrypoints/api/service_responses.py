@@ -12,11 +12,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from runtime import audit
 from runtime.app import get_uow
+from runtime.domain import FieldError
 from runtime.errors import ProblemError
 from runtime.identity import Principal
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
+from outcomes.domain.errors import SourceSystemRequired
 from outcomes.service_layer.outcome_stream import StreamSource
 from outcomes.service_layer.service_responses import (
     Recorded,
@@ -39,7 +41,13 @@ def known_cluster(value: str) -> str:
 
 
 class ServiceResponseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The schema says what the validator below checks: the child is named one way or the other.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["child_id"]}, {"required": ["source_person_id"]}],
+        },
+    )
 
     kind: ResponseKind
     child_id: uuid.UUID | None = Field(None, description="the platform's person id, when known")
@@ -72,7 +80,9 @@ class ServiceResponseRequest(BaseModel):
                 raise ProblemError(403, f"a partner records only for its own system, not {system}")
             system = caller.agency_id
         if not system:
-            raise ProblemError(422, "source_system is required", code="validation-error")
+            raise SourceSystemRequired(
+                "source_system is required", [FieldError("source_system", "required for staff")]
+            )
         return RecordServiceResponse(
             kind=self.kind,
             cluster_id=self.cluster_id,

@@ -21,7 +21,7 @@ from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
 from runtime.domain import NotFound
 from runtime.identity import Principal
-from runtime.pagination import next_cursor, page_request
+from runtime.pagination import PageCursor, PageLimit, next_cursor, page_request
 from runtime.security import principal
 
 from referrals.adapters.repository import CLOSED, OPEN, Repositories
@@ -186,8 +186,8 @@ async def list_allocations(
     status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
     family_id: uuid.UUID | None = None,
     lead_worker_id: Annotated[Identifier | None, Query()] = None,
-    limit: int | None = None,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> AllocationPageResponse:
     filters = views.AllocationFilters(
         team_id=team_id,

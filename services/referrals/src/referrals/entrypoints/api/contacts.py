@@ -25,7 +25,7 @@ from runtime.app import get_db
 from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
 from runtime.identity import Principal
-from runtime.pagination import next_cursor, page_request
+from runtime.pagination import PageCursor, PageLimit, next_cursor, page_request
 from runtime.security import principal
 
 from referrals.adapters.repository import ContactRepository, contact_status
@@ -507,8 +507,8 @@ async def list_contacts(
     family_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     is_rereferral: bool | None = None,
-    limit: int | None = None,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> ContactPageResponse | ReferralStatusPageResponse:
     filters = views.ContactFilters(
         status=status,

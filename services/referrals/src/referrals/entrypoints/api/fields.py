@@ -55,8 +55,13 @@ def not_later_than_now(value: datetime) -> datetime:
     return value
 
 
-ClusterId = Annotated[str, AfterValidator(known_cluster)]
-TeamId = Annotated[str, AfterValidator(known_team)]
+# The schema names the known codes, so a client (and a contract fuzzer) knows them up front.
+ClusterId = Annotated[
+    str, AfterValidator(known_cluster), Field(json_schema_extra={"enum": sorted(CLUSTER_IDS)})
+]
+TeamId = Annotated[
+    str, AfterValidator(known_team), Field(json_schema_extra={"enum": sorted(TEAM_IDS)})
+]
 PastDate = Annotated[date, AfterValidator(not_in_the_future)]
 PastDateTime = Annotated[AwareDatetime, AfterValidator(not_later_than_now)]
 DateOfBirth = Annotated[date, AfterValidator(plausible_date_of_birth)]
