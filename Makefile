@@ -70,7 +70,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install ## mypy --strict on the domain layers and shared libs, mypy on every service
-	$(VENV)/bin/mypy --strict services/*/src/*/domain libs/contracts/src libs/runtime/src
+	$(VENV)/bin/mypy --strict services/*/src/*/domain libs/contracts/src libs/runtime/src libs/client/src
 	$(VENV)/bin/mypy services/*/src
 
 schemas: install ## regenerate committed JSON Schemas and the AsyncAPI document

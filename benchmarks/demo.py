@@ -6,7 +6,8 @@ sub-goals scored over weeks, closure and feedback. Then a case system back-fills
 children becoming looked after, and the outcomes scorecard and Tables 1-3 are printed.
 
 `drive(clients, headers)` takes one httpx client per service, so tests run it against services
-in-process; `main()` drives the services `make run` started on 127.0.0.1:8001-8004.
+in-process; `main()` drives the services `make run` started, at the addresses their settings give
+(`<SERVICE>_HOST`, `<SERVICE>_PORT`: the same ones `lpm run` reads).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import asyncio
 import json
 import os
 import random
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,13 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from lpm_client import ApiProblem, ServiceClient
+from lpm_client.client import decoded
+from runtime.services import base_urls
 
-BASE_URLS = {
-    "referrals": "http://127.0.0.1:8001",
-    "formulation": "http://127.0.0.1:8002",
-    "goals": "http://127.0.0.1:8003",
-    "outcomes": "http://127.0.0.1:8004",
-}
 CLUSTERS = ("inner-east", "jess", "seacroft-manston", "armley-farnley")
 TEAM_OF = {c: f"res-{c}" for c in CLUSTERS}
 SIX_PS = ("presenting", "predisposing", "precipitating", "perpetuating", "protective", "predicting")
@@ -83,11 +80,15 @@ class Journey:
         self.rng = random.Random(self.seed)
         self.today = datetime.now(UTC).date()
 
-    async def etag(self, service: str, path: str, who: dict[str, str]) -> dict[str, str]:
+    def api(self, service: str) -> ServiceClient:
+        return ServiceClient(self.clients[service])
+
+    async def etag(self, service: str, path: str, who: dict[str, str]) -> str | None:
         """If-Match for an update: the ETag of the record as read now."""
-        r = await self.clients[service].get(path, headers=who)
-        tag = r.headers.get("etag")
-        return {"If-Match": tag} if tag else {}
+        try:
+            return await self.api(service).etag(path, headers=who)
+        except ApiProblem:
+            return None  # not readable yet: the write's own answer will say why
 
     async def call(
         self,
@@ -102,24 +103,24 @@ class Journey:
         match: str | None = None,
         waits_for_events: bool = False,
     ) -> Any:
-        key = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
-        if match is not None:
-            key |= await self.etag(service, match, who)
-        r = await self.clients[service].request(method, path, json=body, headers={**who, **key})
+        api = self.api(service)
+        tag = await self.etag(service, match, who) if match is not None else None
+        # Each try is a new request (a new Idempotency-Key): a refusal is replayed for its key.
+        r = await api.send(method, path, body, headers=who, if_match=tag)
         # A service that learns of a record from another's events may not have it yet.
         for _ in range(120 if waits_for_events else 0):
             if r.status_code not in (404, 409, 422):
                 break
             await asyncio.sleep(0.5)
-            if method == "POST":
-                key["Idempotency-Key"] = str(uuid.uuid4())  # a refusal is replayed for its key
-            r = await self.clients[service].request(method, path, json=body, headers={**who, **key})
-        if r.status_code >= 400:
+            r = await api.send(method, path, body, headers=who, if_match=tag)
+        try:
+            result = decoded(r)
+        except ApiProblem as problem:
             where = f"{service} {method} {template or path}"
-            self.report.refused.setdefault(where, f"{r.status_code} {r.text[:300]}")
-            raise Stop(where)
+            self.report.refused.setdefault(where, f"{problem.status} {r.text[:300]}")
+            raise Stop(where) from None
         self.report.done[step] += 1
-        return r.json() if r.content and "json" in r.headers.get("content-type", "") else None
+        return result
 
     # -- the journey ---------------------------------------------------------------------------
 
@@ -618,13 +619,14 @@ def dev_headers(data_dir: Path) -> Headers:
 
 
 async def _main(families: int, headers: Headers) -> int:
-    clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in BASE_URLS.items()}
+    urls = base_urls()
+    clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in urls.items()}
     try:
         for name, client in clients.items():
             try:
                 (await client.get("/health/live")).raise_for_status()
             except httpx.HTTPError:
-                print(f"{name} is not answering at {BASE_URLS[name]}: start `make run` first")
+                print(f"{name} is not answering at {urls[name]}: start `make run` first")
                 return 1
 
         async def settle(_report: Report) -> None:

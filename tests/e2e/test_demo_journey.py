@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 import pytest
+from lpm_client import ApiProblem, PartnerClient
 from runtime.testing import eventually, run_service
 
 from benchmarks.demo import drive
@@ -58,3 +59,27 @@ async def test_the_demo_journey_reaches_the_scorecard(broker, tmp_path, issuer):
         assert movement["no_score"] == 0
         totals = figures["table_1"]["totals"]
         assert totals["count_before"] + totals["count_after"] > 0
+
+        # A school's system through the partner client: it opens a contact and reads what
+        # was decided in the fair-process view; a refusal names the field.
+        school = issuer.token(
+            "partner", agency="school-e2e", scopes=["referrals:create", "referrals:read"]
+        )
+        async with PartnerClient(running["referrals"].client, outcomes.client, school) as partner:
+            opened = await partner.open_contact(
+                {
+                    "source": "school_via_cluster",
+                    "cluster_id": "inner-east",
+                    "caller": {"role": "Targeted Services Leader"},
+                    "worry": "Attendance has dropped.",
+                }
+            )
+            seen = await partner.contact(opened["contact_id"])
+            assert seen["status"] == opened["status"] and seen["decision_type"] is None
+            assert [c["contact_id"] for c in (await partner.contacts())["items"]] == [
+                opened["contact_id"]
+            ]
+            with pytest.raises(ApiProblem) as refused:
+                await partner.open_contact({"source": "no-such-source"})
+            assert refused.value.status == 422
+            assert [e["field"] for e in refused.value.errors] == ["source"]

@@ -18,7 +18,8 @@ import httpx
 from runtime.broker import EmbeddedBroker, KRaftBroker, broker_kind, die_with_parent
 from runtime.kafka import ensure_topics
 from runtime.migrations import upgrade
-from runtime.services import DATA_SERVICES, SERVICES
+from runtime.services import DATA_SERVICES, SERVICES, base_urls
+from runtime.settings import PlatformSettings
 from runtime.supervisor import Supervisor
 
 
@@ -301,6 +302,16 @@ def _wait_ready(
         raise SystemExit(f"not ready after {timeout}s: {', '.join(pending)}; see their logs")
 
 
+def cmd_url(args: argparse.Namespace) -> int:
+    """Print a service's base URL (or the Kafka bootstrap) as `lpm run` would use it, so
+    scripts and examples follow `<SERVICE>_HOST`/`_PORT` and `LPM_KAFKA_BOOTSTRAP`."""
+    if args.name == "broker":
+        print(PlatformSettings().kafka_bootstrap)
+    else:
+        print(base_urls([args.name])[args.name])
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lpm", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -321,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("replay", help="republish a service's outbox log to Kafka")
     p.add_argument("service", choices=sorted(DATA_SERVICES))
     p.set_defaults(func=cmd_replay)
+    p = sub.add_parser("url", help="where a service answers, or the broker (from the settings)")
+    p.add_argument("name", choices=[*sorted(SERVICES), "broker"])
+    p.set_defaults(func=cmd_url)
     from runtime.devauth import add_token_command
 
     add_token_command(sub)

@@ -8,6 +8,7 @@ workers. `DATA_SERVICES` are the ones with a database.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -52,3 +53,13 @@ SERVICES: dict[str, ServiceEntry] = {
 }
 
 DATA_SERVICES: dict[str, ServiceEntry] = {n: e for n, e in SERVICES.items() if e.stores_data}
+
+
+def base_urls(names: Iterable[str] = DATA_SERVICES) -> dict[str, str]:
+    """Where each service answers, from the same settings `lpm run` starts it with
+    (`<SERVICE>_HOST`, `<SERVICE>_PORT`)."""
+    urls: dict[str, str] = {}
+    for name in names:
+        settings = SERVICES[name].settings()
+        urls[name] = f"http://{settings.host}:{settings.port}"
+    return urls
