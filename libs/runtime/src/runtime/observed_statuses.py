@@ -49,6 +49,7 @@ class StatusRecorder:
                 "path": path,
                 "status": status[0],
             }
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a") as out:
                 out.write(json.dumps(line) + "\n")
 

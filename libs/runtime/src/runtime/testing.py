@@ -533,9 +533,19 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = TEST_OUTPUT / "observed-statuses" / f"run-{os.getpid()}"
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.parent.glob("run-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
+            if old != folder and not _running(old.name.removeprefix("run-")):
+                shutil.rmtree(old, ignore_errors=True)  # a finished run's (one running is kept)
         os.environ[observed_statuses.ENV_DIR] = str(folder)
+
+
+def _running(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
