@@ -170,6 +170,12 @@ async def _record(
     "/service-responses",
     status_code=201,
     summary="Record a CP plan or a child becoming looked after (sent again: the first record)",
+    responses={
+        200: {
+            "model": ServiceResponseResponse,
+            "description": "Already recorded from this source: the first record",
+        }
+    },
 )
 async def record_one(
     body: ServiceResponseRequest,
