@@ -16,6 +16,14 @@ from runtime.testing import eventually, run_service
 
 from benchmarks.demo import SIX_PS, Journey
 
+
+async def _tag(j: Journey, service: str, path: str, who: dict[str, str]) -> str:
+    """The record's ETag as read now (the write under test must reach its date check)."""
+    tag = await j.etag(service, path, who)
+    assert tag is not None, f"{service} {path} is not readable"
+    return tag
+
+
 pytestmark = pytest.mark.integration
 
 CLUSTER, TEAM = "inner-east", "res-inner-east"  # RES Inner East started in October 2017
@@ -142,7 +150,7 @@ async def journey_of_one_family(j: Journey) -> None:
             "explanation_for_referrer": "Accepted for Restorative Early Support.",
             "decided_on": (CALLED - timedelta(days=1)).isoformat(),
         },
-        headers={**duty, **await j.etag("referrals", f"/v1/contacts/{cid}", duty)},
+        headers={**duty, "If-Match": await _tag(j, "referrals", f"/v1/contacts/{cid}", duty)},
     )
     assert before_the_call.status_code == 422, before_the_call.text
     assert [e["field"] for e in before_the_call.json()["errors"]] == ["decided_on"]
@@ -251,7 +259,7 @@ async def journey_of_one_family(j: Journey) -> None:
             "factor_ids": [factors["perpetuating"]],
             "on": (OPENED - timedelta(days=1)).isoformat(),
         },
-        headers={**worker, **await j.etag("goals", there, worker)},
+        headers={**worker, "If-Match": await _tag(j, "goals", there, worker)},
     )
     assert too_early.status_code == 422, too_early.text
     assert [e["field"] for e in too_early.json()["errors"]] == ["on"]

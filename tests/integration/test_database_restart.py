@@ -86,6 +86,8 @@ async def test_a_postgres_restart_under_load_answers_503_with_retry_after_and_lo
                     readiness[(await client.get("/health/ready")).status_code] += 1
                     await asyncio.sleep(0.05)
 
+            # Start from a ready service (its consumer holds its partitions and fetches).
+            await eventually(lambda: _ready(client), timeout=60)
             tasks = [asyncio.create_task(client_loop()) for _ in range(CLIENTS)]
             tasks.append(asyncio.create_task(watch_readiness()))
             try:

@@ -300,7 +300,9 @@ async def list_audit(
     family_id: str | None = Query(None, max_length=64, description="entries about this family"),
     person_id: str | None = Query(None, max_length=64, description="entries about this person"),
     record_id: str | None = Query(None, max_length=64, description="entries about this record"),
-    after: int = Query(0, ge=0, description="the `seq` of the last entry already read"),
+    after: int = Query(
+        0, ge=0, le=2**63 - 1, description="the `seq` of the last entry already read"
+    ),
     limit: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     """Filters combine; with none, the whole trail in order (administrators only)."""
