@@ -288,6 +288,11 @@ def _complete_operation(
     if path.startswith("/problems"):
         may(404, "not-found")
 
+    # A status a route declares itself (a 404 of a read named by nothing) is a problem too.
+    for code in [c for c in responses if c[:1] in ("4", "5") and "content" not in responses[c]]:
+        codes = [p.code for p in problems if p.status == int(code)]
+        if codes:
+            may(int(code), "not-found" if "not-found" in codes else codes[0])
     fastapi_422 = responses.pop("422", None)
     _ = fastapi_422  # FastAPI's HTTPValidationError: replaced by the problem below
     for status in sorted(wanted):

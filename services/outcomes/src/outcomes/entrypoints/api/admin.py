@@ -53,7 +53,11 @@ async def start_rebuild(
     return RebuildResponse.of(await rebuilder.start(caller.subject))
 
 
-@router.get("/rebuild", summary="Progress of the latest rebuild: records read, applied, lag")
+@router.get(
+    "/rebuild",
+    summary="Progress of the latest rebuild: records read, applied, lag",
+    responses={404: {"description": "No rebuild has run yet"}},
+)
 async def rebuild_progress(rebuilder: Rebuilder = Depends(_rebuilder)) -> RebuildResponse:
     status = await rebuilder.latest()
     if status is None:
