@@ -26,14 +26,16 @@ def contact_opened(source: str = "school") -> Envelope:
     return Envelope.wrap(payload, source="/services/referrals")
 
 
-async def send(kafka: Kafka, envelope: Envelope, *, value: bytes | None = None) -> None:
+async def send(
+    kafka: Kafka, envelope: Envelope, *, value: bytes | None = None, key: str | None = None
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(
             kafka.topic(topics.REFERRALS_CONTACT),
             value=envelope.kafka_value() if value is None else value,
-            key=(envelope.subject or "").encode(),
+            key=(key or envelope.subject or "").encode(),
             headers=envelope.kafka_headers(),
         )
     finally:
@@ -68,9 +70,13 @@ async def test_a_poison_message_is_dead_lettered_and_later_events_still_apply(
     async with run_service("outcomes", url, kafka, issuer) as outcomes:
         poison = contact_opened()
         await send(kafka, poison, value=b'{"contact_id": "not-a-uuid"}')
+        # The same key: the good event sits behind the poison on its partition, so its being
+        # applied proves the poison did not stall the partition.
         good = contact_opened()
-        await send(kafka, good)
-        await eventually(lambda: outcomes.workers.consumer.stats.applied >= 1)
+        await send(kafka, good, key=poison.subject)
+        consumer = outcomes.workers.consumer
+        await eventually(lambda: consumer.stats.applied >= 1, timeout=20)
+        assert consumer.stats.dead_lettered == 1
         assert await contact_total(outcomes.client, analyst) == 1
 
     dead = await read_topic(kafka, topics.dead_letter_topic(topics.REFERRALS_CONTACT), 1)
