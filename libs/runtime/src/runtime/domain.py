@@ -51,3 +51,15 @@ class InvalidInput(DomainError):
     code = "invalid-input"
     status = 422
     title = "The request is not valid for this rule"
+
+
+class ImportRefused(DomainError):
+    """A row of an import file breaks a rule; the whole file is refused and nothing is stored."""
+
+    code = "import-refused"
+    status = 422
+    title = "The import file is refused; nothing was imported"
+    fix = (
+        "Correct the rows `errors` names (`referrals.<row>.<field>`) and send the whole file "
+        "again; rows an earlier run imported are found, not imported twice."
+    )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.domain import Conflict, DomainError, InvalidInput, NotFound
+from runtime.domain import Conflict, DomainError, ImportRefused, InvalidInput, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -319,6 +319,7 @@ STANDARD = ProblemRegistry(
         of_domain_error(NotFound),
         of_domain_error(Conflict),
         of_domain_error(InvalidInput),
+        of_domain_error(ImportRefused),
     ]
 )
 

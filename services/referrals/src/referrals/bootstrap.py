@@ -9,7 +9,7 @@ from runtime.app import create_app as build_app
 
 from referrals.adapters import orm
 from referrals.config import Settings
-from referrals.entrypoints.api import allocations, contacts, people, reference
+from referrals.entrypoints.api import allocations, contacts, history, people, reference
 from referrals.entrypoints.api.policy import POLICY
 from referrals.entrypoints.consumer import formulation
 
@@ -23,7 +23,13 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         metadata=orm.metadata,
         tables=orm.platform,
         policy=POLICY,
-        routers=[contacts.router, people.router, allocations.router, reference.router],
+        routers=[
+            contacts.router,
+            people.router,
+            allocations.router,
+            reference.router,
+            history.router,
+        ],
         handlers={**formulation.HANDLERS},
         subscriptions=[topics.FORMULATION_FORMULATION],
     )

@@ -27,6 +27,8 @@ class OpenContact:
     cluster_id: str | None = None
     by_partner: bool = False
     opened_on: date | None = None
+    # Given by an import (derived from the source system's id); a new one otherwise.
+    contact_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class DecideContact:
     # A RES acceptance may name the lead worker; otherwise the one with most room is chosen.
     lead_worker_id: str | None = None
     decided_on: date | None = None
+    allocation_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ async def get_contact(repos: Repositories, contact_id: uuid.UUID) -> Contact:
 async def open_contact(cmd: OpenContact, uow: ReferralsUnitOfWork, now: datetime) -> Contact:
     await _ensure_people_exist(uow.repos, caller=cmd.caller)
     contact = Contact.open(
-        uuid.uuid4(),
+        cmd.contact_id or uuid.uuid4(),
         cmd.source,
         now,
         caller=cmd.caller,
@@ -133,7 +136,7 @@ async def decide_contact(
         records = await repos.workers.in_team(contact.team_id, lock=True)
         active = [r.worker for r in records if r.active]
         allocation = Allocation.allocate(
-            uuid.uuid4(),
+            cmd.allocation_id or uuid.uuid4(),
             contact,
             active,
             await repos.allocations.caseloads(r.worker.worker_id for r in records),

@@ -26,6 +26,9 @@ class RegisterPerson:
     # Near matches confirmed as someone else: id -> why the worker is sure.
     confirmed_distinct_from: Mapping[uuid.UUID, str] = field(default_factory=dict)
     confirmed_by: str | None = None
+    # An import names people by the source system's ids, which are their identity there: it
+    # gives the id and screens against nobody (nothing is merged silently either way).
+    person_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,10 @@ async def get_family(repos: Repositories, family_id: uuid.UUID) -> Family:
 
 async def register(cmd: RegisterPerson, uow: ReferralsUnitOfWork, now: datetime) -> Person:
     """Register a child or adult; a possible match is refused with the candidates to compare."""
-    candidates = await uow.repos.people.candidates(cmd.details)
+    candidates = [] if cmd.person_id else await uow.repos.people.candidates(cmd.details)
     try:
         person = register_person(
-            uuid.uuid4(),
+            cmd.person_id or uuid.uuid4(),
             cmd.kind,
             cmd.details,
             existing=candidates,
@@ -127,9 +130,11 @@ async def matches_for(repos: Repositories, details: PersonDetails) -> list[tuple
     return [(m, by_id[m.person_id]) for m in find_matches(details, candidates)]
 
 
-async def form_family(cmd: FormFamily, uow: ReferralsUnitOfWork, now: datetime) -> Family:
+async def form_family(
+    cmd: FormFamily, uow: ReferralsUnitOfWork, now: datetime, family_id: uuid.UUID | None = None
+) -> Family:
     members = await _members(uow.repos, cmd.member_ids, "member_ids")
-    family = Family.form(uuid.uuid4(), members, now, _relationships(cmd.relationships))
+    family = Family.form(family_id or uuid.uuid4(), members, now, _relationships(cmd.relationships))
     await uow.repos.families.add(family)
     uow.collect(family)
     return family

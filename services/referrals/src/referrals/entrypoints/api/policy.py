@@ -171,6 +171,14 @@ POLICY = Policy(
             objects=ObjectRule.OWN_TEAM,
             summary="the team's manager or an administrator",
         ),
+        # -- history from the council's case system
+        rule(
+            "POST",
+            "/v1/admin/imports",
+            [Role.ADMIN],
+            objects=ObjectRule.NONE,
+            summary="import historical referrals",
+        ),
         # -- reference data
         rule("GET", "/v1/reference/sources", STAFF_READ, [CREATE, READ], ObjectRule.NONE),
         rule("GET", "/v1/reference/clusters", STAFF_READ, [CREATE, READ], ObjectRule.NONE),
