@@ -32,7 +32,7 @@ HISTORY_NAMESPACE = uuid.UUID("6d1c8f0e-3b7a-5c2e-9f41-0a8b2d7e5c13")
 ImportId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
 ]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -81,7 +81,7 @@ class HistoryImport(_Row):
     """The whole file: who it comes from, and its rows in any order."""
 
     source_system: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
-    referrals: list[HistoricalReferral] = Field(min_length=1, max_length=5000)
+    referrals: list[HistoricalReferral] = Field(min_length=1, max_length=1000)
 
 
 def history_id(source_system: str, kind: str, import_id: str) -> uuid.UUID:

@@ -268,7 +268,11 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         app.include_router(router)
     # Last added runs first: the header cap, request ids, the body cap, then idempotent replay.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.platform.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.platform.max_body_bytes,
+        import_max_bytes=settings.platform.max_import_body_bytes,
+    )
     app.add_middleware(RequestIds)
     app.add_middleware(HeaderSizeLimit, max_bytes=settings.platform.max_header_bytes)
     return app

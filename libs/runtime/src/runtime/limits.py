@@ -11,6 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.problems import STANDARD, problem_body
 
+# The one route that takes a whole file (see runtime.history).
+IMPORT_PATH = "/v1/admin/imports"
+
 
 def _problem(status: int, code: str, title: str, detail: str) -> bytes:
     return json.dumps(
@@ -62,21 +65,27 @@ class BodySizeLimit:
     than counting as the app reads keeps the answer 413 whoever reads the body: a body parser
     that wraps every error in a 400 never sees an over-long body."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, import_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # An import of existing history is one file, all or nothing: it may be larger.
+        self.import_max_bytes = import_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.import_max_bytes if scope.get("path") == IMPORT_PATH else self.max_bytes
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         length: bytes | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 length = value
         if length is not None and length.isdigit():
-            if int(length) > self.max_bytes:
-                await self._too_large(send)
+            if int(length) > limit:
+                await self._too_large(send, limit)
                 return
             await self.app(scope, receive, send)  # the server holds the body to its length
             return
@@ -89,8 +98,8 @@ class BodySizeLimit:
                 return  # the client went away before sending its body
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await self._too_large(send)
+            if received > limit:
+                await self._too_large(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -109,13 +118,13 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         await _refuse(
             send,
             413,
             "payload-too-large",
             "Request body too large",
-            f"the body is larger than {self.max_bytes} bytes",
+            f"the body is larger than {limit} bytes",
         )
 
 

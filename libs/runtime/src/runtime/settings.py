@@ -54,6 +54,8 @@ class PlatformSettings(BaseSettings):
     # How long a client's Idempotency-Key replays its first answer; older keys are deleted.
     idempotency_retention_hours: float = 24.0
     max_body_bytes: int = 256 * 1024
+    # POST /v1/admin/imports takes a whole file of history at once.
+    max_import_body_bytes: int = 16 * 1024 * 1024
     # All request headers together (names and values): ample for a bearer token and tracing.
     max_header_bytes: int = 16 * 1024
     rate_limit_per_minute: int = 600

@@ -151,6 +151,18 @@ async def test_a_bad_row_refuses_the_whole_file_naming_the_row_and_field(broker,
                 f"referrals.{last}.allocation.lead_worker_id",
             ),
         ]
+        # A file larger than any other request body is read whole (and refused for its row).
+        doubled = history()
+        again = copy.deepcopy(doubled["referrals"])
+        for row in again:
+            row["import_id"] += "-2"
+            row["family_import_id"] += "-2"
+            for person in row["children"] + row["adults"]:
+                person["import_id"] += "-2"
+        doubled["referrals"] += again
+        doubled["referrals"][-1]["contacted_on"] = "2999-01-01"
+        assert len(json.dumps(doubled)) > referrals.app.state.settings.platform.max_body_bytes
+        cases.append((doubled, "import-refused", "referrals.599.contacted_on"))
         for doc, problem, field in cases:
             r = await api.post("/v1/admin/imports", json=doc, headers=admin)
             assert r.status_code == 422, (field, r.text)
