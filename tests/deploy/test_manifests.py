@@ -11,6 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from runtime.services import DATA_SERVICES as SERVICES
+from runtime.services import SERVICES as ALL_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -50,6 +51,37 @@ def test_compose_runs_every_service_on_its_port_with_its_own_database_on_apache_
         assert "migrate" in svc["depends_on"]
 
 
+def test_compose_serves_the_staff_pages_signed_in_by_the_development_issuer():
+    compose = _compose()["services"]
+    staff, sign_in = compose["staff"], compose["sign-in"]
+    port = ALL_SERVICES["staff"].default_port
+    assert f"{port}:{port}" in staff["ports"]
+    env, issuer = staff["environment"], sign_in["environment"]
+    # The staff pages call each service at its compose name and port.
+    for name, entry in SERVICES.items():
+        assert env[f"STAFF_{name.upper()}_URL"] == f"http://{name}:{entry.default_port}"
+        assert name in staff["depends_on"]
+    # One issuer for everybody: the services accept the tokens the sign-in service signs, and
+    # `lpm token` in the tools container signs them the same way.
+    issuer_url = issuer["LPM_DEV_ISSUER_URL"]
+    assert env["LPM_AUTH_ISSUER"] == issuer_url
+    assert _compose()["x-service"]["environment"]["LPM_AUTH_ISSUER"] == issuer_url
+    assert compose["tools"]["environment"]["LPM_AUTH_ISSUER"] == issuer_url
+    host, issuer_port = issuer_url.removeprefix("http://").split(":")
+    assert host == "sign-in" and f"{issuer_port}:{issuer_port}" in sign_in["ports"]
+    assert issuer["LPM_DEV_ISSUER_BROWSER_URL"] == f"http://127.0.0.1:{issuer_port}"
+    # The issuer knows the staff pages' addresses and shares their client secret.
+    public = env["STAFF_PUBLIC_URL"]
+    assert json.loads(issuer["LPM_DEV_ISSUER_REDIRECT_URIS"]) == [f"{public}/auth/callback"]
+    assert json.loads(issuer["LPM_DEV_ISSUER_POST_LOGOUT_REDIRECT_URIS"]) == [
+        f"{public}/signed-out"
+    ]
+    assert issuer["LPM_DEV_ISSUER_CLIENT_SECRET"] == env["STAFF_OIDC_CLIENT_SECRET"]
+    assert env["STAFF_SESSION_SECRET"].startswith("${STAFF_SESSION_SECRET:?")
+    assert sign_in["depends_on"]["dev-issuer"]["condition"] == "service_completed_successfully"
+    assert staff["depends_on"]["sign-in"]["condition"] == "service_healthy"
+
+
 @pytest.mark.parametrize(
     ("source", "doc"),
     _k8s_docs(),
@@ -68,7 +100,11 @@ def test_the_kustomization_lists_every_manifest():
 def test_every_service_deployment_is_probed_and_selects_its_own_pods():
     deployments = {d["metadata"]["name"]: d for _, d in _k8s_docs() if d["kind"] == "Deployment"}
     services = {d["metadata"]["name"]: d for _, d in _k8s_docs() if d["kind"] == "Service"}
-    for name, entry in SERVICES.items():
+    secrets_of = {
+        name: {f"{name.upper()}_DATABASE_URL", "LPM_PSEUDONYM_SECRET"} for name in SERVICES
+    } | {"staff": {"STAFF_OIDC_CLIENT_SECRET", "STAFF_SESSION_SECRET"}}
+    assert set(secrets_of) == set(ALL_SERVICES)
+    for name, entry in ALL_SERVICES.items():
         dep = deployments[name]
         labels = dep["spec"]["template"]["metadata"]["labels"]
         assert dep["spec"]["selector"]["matchLabels"].items() <= labels.items()
@@ -79,10 +115,24 @@ def test_every_service_deployment_is_probed_and_selects_its_own_pods():
         assert container["ports"][0]["containerPort"] == entry.default_port
         assert f"{name}.bootstrap:create_app" in container["command"]
         secrets = [e for e in container["env"] if "valueFrom" in e]
-        assert {e["name"] for e in secrets} == {
-            f"{name.upper()}_DATABASE_URL",
-            "LPM_PSEUDONYM_SECRET",
-        }
+        assert {e["name"] for e in secrets} == secrets_of[name]
+
+
+def test_the_staff_pages_reach_every_service_and_people_reach_them_over_https():
+    (staff,) = [
+        d for _, d in _k8s_docs() if d["kind"] == "Deployment" and d["metadata"]["name"] == "staff"
+    ]
+    env = {
+        e["name"]: e.get("value") for e in staff["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    for name in SERVICES:
+        assert env[f"STAFF_{name.upper()}_URL"] == f"http://{name}.lpm.svc.cluster.local"
+    (ingress,) = [d for _, d in _k8s_docs() if d["kind"] == "Ingress"]
+    (rule,) = ingress["spec"]["rules"]
+    assert env["STAFF_PUBLIC_URL"] == f"https://{rule['host']}"
+    assert rule["host"] in ingress["spec"]["tls"][0]["hosts"]
+    (path,) = rule["http"]["paths"]
+    assert path["backend"]["service"]["name"] == "staff"
 
 
 def _kafka_settings() -> dict[str, dict[str, str]]:

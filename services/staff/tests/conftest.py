@@ -71,7 +71,10 @@ class StaffPages:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.issuer_app), base_url=ISSUER_URL
         ) as idp:
-            answer = await idp.post("/authorize", data={**form, "role": role, **choices})
+            page = await idp.get(start.headers["location"])
+            answer = await idp.post(
+                "/authorize", data={**form, "csrf_token": csrf_of(page), "role": role, **choices}
+            )
         back = await client.get(answer.headers["location"].removeprefix(STAFF_URL))
         assert back.status_code == 303, back.text
         return client

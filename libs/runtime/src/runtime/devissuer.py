@@ -5,7 +5,11 @@ same flow it uses against the council's identity provider; here the sign-in page
 choose a role, team or agency, as `lpm token` does. Tokens are signed with the key of
 `runtime.devauth` (under `var/dev-issuer/`), so every service accepts them unchanged.
 
-Codes live in memory for a minute and are used once. Nothing here is meant for production.
+Codes live in memory for a minute and are used once. Access tokens are short-lived; the
+client keeps a session going with the refresh token the code grant returns (a confidential
+client's: bound to it, kept in memory, good until the session's end, `refresh_ttl_seconds`).
+The sign-in form carries a CSRF token bound to the browser (a cookie) and to the sign-in
+request. Nothing here is meant for production.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from runtime.identity import Role
 from runtime.settings import settings_config
 
 CODE_TTL_SECONDS = 60
+BROWSER_COOKIE = "lpm_dev_issuer_browser"
+CSRF_FIELD = "csrf_token"
 
 ROLE_LABELS: dict[str, str] = {
     Role.DUTY_ADVICE: "Duty and Advice worker",
@@ -52,6 +58,9 @@ class DevIssuerSettings(BaseSettings):
     model_config = settings_config("LPM_DEV_ISSUER_")
 
     url: str = "http://127.0.0.1:8009"
+    # Where browsers reach the sign-in and sign-out pages, when that is not `url` (in
+    # docker-compose the services reach the issuer by its container name, people by localhost).
+    browser_url: str | None = None
     key_dir: Path = Path("var/dev-issuer")
     audience: str = "lpm-platform"
     client_id: str = "lpm-staff"
@@ -62,7 +71,9 @@ class DevIssuerSettings(BaseSettings):
     post_logout_redirect_uris: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000/signed-out"]
     )
-    token_ttl_seconds: int = 8 * 3600
+    # An access token lives this long; the refresh token until the session ends.
+    token_ttl_seconds: int = 15 * 60
+    refresh_ttl_seconds: int = 12 * 3600
 
     @property
     def host(self) -> str:
@@ -86,6 +97,8 @@ class _Grant:
 
 @dataclass
 class _Codes:
+    """Authorization codes (used once) or refresh tokens (used until they expire)."""
+
     grants: dict[str, _Grant] = field(default_factory=dict)
 
     def issue(self, grant: _Grant) -> str:
@@ -101,6 +114,15 @@ class _Codes:
         if grant is None or grant.expires_at < time.time():
             return None
         return grant
+
+    def find(self, code: str) -> _Grant | None:
+        grant = self.grants.get(code)
+        if grant is None or grant.expires_at < time.time():
+            return None
+        return grant
+
+    def revoke(self, code: str) -> None:
+        self.grants.pop(code, None)
 
 
 def s256(verifier: str) -> str:
@@ -120,9 +142,22 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
     s = settings or DevIssuerSettings()
     app = FastAPI(title="Development issuer", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-    codes = _Codes()
+    codes, refreshes = _Codes(), _Codes()
+    # Keys the sign-in form's CSRF tokens; a restart only means signing in again.
+    csrf_key = secrets.token_bytes(32)
     key_path, jwks_path = s.key_dir / "signing-key.pem", s.key_dir / "jwks.json"
     base = s.url.rstrip("/")
+    front = (s.browser_url or s.url).rstrip("/")
+
+    def _authenticated_client(request: Request, form: Any) -> str | None:
+        client_id, client_secret = _client_credentials(request, form)
+        if (
+            hmac.compare_digest(client_id, s.client_id)
+            and s.client_secret
+            and hmac.compare_digest(client_secret, s.client_secret)
+        ):
+            return client_id
+        return None
 
     def _client_ok(client_id: str, redirect_uri: str) -> bool:
         return hmac.compare_digest(client_id, s.client_id) and redirect_uri in s.redirect_uris
@@ -136,12 +171,13 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
     async def discovery() -> dict[str, Any]:
         return {
             "issuer": base,
-            "authorization_endpoint": f"{base}/authorize",
+            "authorization_endpoint": f"{front}/authorize",
             "token_endpoint": f"{base}/token",
             "jwks_uri": f"{base}/jwks.json",
-            "end_session_endpoint": f"{base}/end-session",
+            "end_session_endpoint": f"{front}/end-session",
+            "revocation_endpoint": f"{base}/revoke",
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
@@ -153,8 +189,15 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
     async def jwks() -> Any:
         return json.loads(jwks_path.read_text())
 
+    def _csrf_token(browser: str, code_challenge: str) -> str:
+        message = f"{browser}|{code_challenge}".encode()
+        return hmac.new(csrf_key, message, hashlib.sha256).hexdigest()
+
     def _sign_in_page(request: Request, params: dict[str, str], error: str | None = None) -> Any:
-        return templates.TemplateResponse(
+        # The form's token is bound to this browser (a cookie only this issuer sets) and to this
+        # sign-in request: a page elsewhere cannot post the form as this browser.
+        browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(32)
+        response = templates.TemplateResponse(
             request,
             "devissuer/signin.html",
             {
@@ -162,9 +205,20 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
                 "roles": ROLE_LABELS,
                 "teams": RES_TEAMS,
                 "error": error,
+                "csrf_token": _csrf_token(browser, params["code_challenge"]),
             },
             status_code=400 if error else 200,
         )
+        response.set_cookie(
+            BROWSER_COOKIE,
+            browser,
+            max_age=3600,
+            httponly=True,
+            samesite="strict",
+            secure=base.startswith("https://"),
+            path="/",
+        )
+        return response
 
     @app.get("/authorize", response_class=HTMLResponse)
     async def authorize(
@@ -211,6 +265,7 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
         name: Annotated[str, Form()] = "",
         team: Annotated[str, Form()] = "",
         agency: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str, Form()] = "",
     ) -> Any:
         if not _client_ok(client_id, redirect_uri):
             return templates.TemplateResponse(
@@ -218,6 +273,18 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
                 "devissuer/refused.html",
                 {"reason": "unknown client or redirect address"},
                 status_code=400,
+            )
+        browser = request.cookies.get(BROWSER_COOKIE, "")
+        if not (
+            browser
+            and csrf_token
+            and hmac.compare_digest(csrf_token, _csrf_token(browser, code_challenge))
+        ):
+            return templates.TemplateResponse(
+                request,
+                "devissuer/refused.html",
+                {"reason": "the sign-in form was not this page's (start signing in again)"},
+                status_code=403,
             )
         params = {
             "client_id": client_id,
@@ -257,15 +324,16 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
     @app.post("/token")
     async def token(request: Request) -> Response:
         form = await request.form()
-        client_id, client_secret = _client_credentials(request, form)
-        if not (
-            hmac.compare_digest(client_id, s.client_id)
-            and s.client_secret
-            and hmac.compare_digest(client_secret, s.client_secret)
-        ):
+        client_id = _authenticated_client(request, form)
+        if client_id is None:
             return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
-        if form.get("grant_type") != "authorization_code":
-            return _oauth_error(400, "unsupported_grant_type", "only authorization_code")
+        grant_type = form.get("grant_type")
+        if grant_type == "refresh_token":
+            return _refreshed(client_id, str(form.get("refresh_token", "")))
+        if grant_type != "authorization_code":
+            return _oauth_error(
+                400, "unsupported_grant_type", "only authorization_code and refresh_token"
+            )
         grant = codes.redeem(str(form.get("code", "")))
         if grant is None or grant.client_id != client_id:
             return _oauth_error(400, "invalid_grant", "the code is unknown, used or expired")
@@ -274,7 +342,11 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
         verifier = str(form.get("code_verifier", ""))
         if not verifier or not hmac.compare_digest(s256(verifier), grant.code_challenge):
             return _oauth_error(400, "invalid_grant", "the PKCE code_verifier does not match")
-        ttl = s.token_ttl_seconds
+        session_ends = time.time() + s.refresh_ttl_seconds
+        refresh = refreshes.issue(
+            _Grant(client_id, grant.redirect_uri, "", None, grant.claims, grant.name, session_ends)
+        )
+        ttl = min(s.token_ttl_seconds, s.refresh_ttl_seconds)
         access = sign(
             key_path, jwks_path, grant.claims, issuer=base, audience=s.audience, ttl_seconds=ttl
         )
@@ -298,10 +370,46 @@ def create_app(settings: DevIssuerSettings | None = None) -> FastAPI:
                 "token_type": "Bearer",
                 "expires_in": ttl,
                 "id_token": id_token,
+                "refresh_token": refresh,
                 "scope": "openid profile",
             },
             headers={"Cache-Control": "no-store"},
         )
+
+    def _refreshed(client_id: str, refresh_token: str) -> Response:
+        grant = refreshes.find(refresh_token)
+        if grant is None or not hmac.compare_digest(grant.client_id, client_id):
+            return _oauth_error(400, "invalid_grant", "the refresh token is unknown or expired")
+        # Never beyond the session's end: the last token expires with it.
+        ttl = int(min(s.token_ttl_seconds, grant.expires_at - time.time()))
+        if ttl <= 0:
+            return _oauth_error(400, "invalid_grant", "the session has ended")
+        access = sign(
+            key_path, jwks_path, grant.claims, issuer=base, audience=s.audience, ttl_seconds=ttl
+        )
+        return JSONResponse(
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": ttl,
+                "refresh_token": refresh_token,
+                "scope": "openid profile",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @app.post("/revoke")
+    async def revoke(request: Request) -> Response:
+        """RFC 7009: the client ends a session's refresh token (at sign-out)."""
+        form = await request.form()
+        client_id = _authenticated_client(request, form)
+        if client_id is None:
+            return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
+        token = str(form.get("token", ""))
+        grant = refreshes.find(token)
+        if grant is not None and hmac.compare_digest(grant.client_id, client_id):
+            refreshes.revoke(token)
+        return Response(status_code=200)  # unknown tokens too (RFC 7009 section 2.2)
 
     @app.get("/end-session")
     async def end_session(

@@ -23,7 +23,7 @@ from staff.entrypoints.web import (
     plans,
     supervision,
 )
-from staff.entrypoints.web.deps import protect
+from staff.entrypoints.web.deps import protect, renew_session_cookie
 from staff.entrypoints.web.errors import install_error_pages
 from staff.entrypoints.web.session import SessionStore
 from staff.entrypoints.web.templating import build_templates
@@ -87,6 +87,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
+
+    app.middleware("http")(renew_session_cookie)
 
     @app.middleware("http")
     async def security_headers(request: Any, call_next: Any) -> Any:

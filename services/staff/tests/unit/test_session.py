@@ -48,7 +48,7 @@ def test_a_cookie_made_with_another_secret_or_for_another_purpose_is_refused():
     assert store.read(sign_in) is None
 
 
-def test_a_session_ends_when_its_access_token_expires():
+def test_a_session_without_a_refresh_token_ends_when_its_access_token_expires():
     store = SessionStore(SECRET, 3600, secure=True)
     session = _session(expires_in=60)
     cookie = store.codec.dumps(session.to_dict())
@@ -95,3 +95,41 @@ def test_cookies_are_httponly_and_samesite():
 )
 def test_only_a_path_on_this_site_is_returned_to_after_sign_in(given, expected):
     assert safe_next(given) == expected
+
+
+def test_an_expired_access_token_with_a_refresh_token_is_a_session_to_renew():
+    store = SessionStore(SECRET, 3600, secure=True)
+    now = time.time()
+    session = Session.start(
+        User("user:sam", "Sam", "res_practitioner"),
+        "the.access.token",
+        now + 60,
+        ends_at=now + 3600,
+        refresh_token="the-refresh-token",
+    )
+    cookie = store.codec.dumps(session.to_dict())
+    later = store.read(cookie, now=now + 120)
+    assert later is not None and later.expired(now + 120)
+    # Renewed: the same person, CSRF token and end; a new access token, never beyond the end.
+    renewed = later.renewed("the.next.token", now + 7200, None)
+    assert renewed.user == session.user and renewed.csrf_token == session.csrf_token
+    assert renewed.refresh_token == "the-refresh-token"
+    assert renewed.expires_at == session.ends_at and not renewed.expired(now + 120)
+    # At the session's end nothing renews it.
+    assert store.read(cookie, now=now + 3601) is None
+
+
+def test_an_access_token_about_to_expire_counts_as_expired():
+    session = _session(expires_in=10)
+    assert session.expired()
+    assert not _session(expires_in=600).expired()
+
+
+def test_the_cookie_lasts_until_the_session_ends():
+    store = SessionStore(SECRET, 3600, secure=True)
+    now = time.time()
+    session = Session.start(
+        User("user:sam", "Sam", "admin"), "t", now + 60, ends_at=now + 1800, refresh_token="r"
+    )
+    value, kwargs = store.cookie(session, now)
+    assert kwargs["max_age"] == 1800 and store.read(value) == session

@@ -104,23 +104,34 @@ async def callback(request: Request, state: str = "", code: str = "", error: str
         team_id=claims.get("team_id"),
         agency_id=claims.get("agency_id"),
     )
+    now = time.time()
     lifetime = min(float(token.get("expires_in") or 3600), settings.session_max_seconds)
-    session = Session.start(user, str(token["access_token"]), time.time() + lifetime)
-    response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, store.codec.dumps(session.to_dict()), **store.cookie_kwargs(int(lifetime))
+    refresh = token.get("refresh_token")
+    # With a refresh token the session outlives its first access token, up to the longest
+    # session; without, it ends with the token.
+    session = Session.start(
+        user,
+        str(token["access_token"]),
+        now + lifetime,
+        ends_at=now + (settings.session_max_seconds if refresh else lifetime),
+        refresh_token=str(refresh) if refresh else None,
     )
+    response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303)
+    value, kwargs = store.cookie(session, now)
+    response.set_cookie(SESSION_COOKIE, value, **kwargs)
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    current_session(request)  # the app-wide check has verified the session and CSRF token
+    session = current_session(request)  # the app-wide check verified it and the CSRF token
     settings: Settings = request.app.state.settings
     target = "/signed-out"
     try:
         metadata = await request.app.state.idp.load_server_metadata()
+        if session.refresh_token and metadata.get("revocation_endpoint"):
+            await _revoke(request, settings, metadata["revocation_endpoint"], session)
         if metadata.get("end_session_endpoint"):
             logout = await request.app.state.idp.create_logout_url(
                 post_logout_redirect_uri=settings.signed_out_uri(),
@@ -132,6 +143,14 @@ async def sign_out(request: Request) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def _revoke(request: Request, settings: Settings, endpoint: str, session: Session) -> None:
+    """RFC 7009: the refresh token ends with the session, not when it would expire."""
+    async with request.app.state.idp._get_oauth_client() as client:
+        await client.revoke_token(
+            endpoint, token=session.refresh_token, token_type_hint="refresh_token"
+        )
 
 
 @router.get("/signed-out")

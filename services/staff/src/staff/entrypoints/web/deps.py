@@ -1,11 +1,21 @@
 """Every page needs a session, and every form post its CSRF token: one app-wide dependency,
-so a new page is protected without asking. Public paths are listed here and nowhere else."""
+so a new page is protected without asking. Public paths are listed here and nowhere else.
+
+An access token about to expire is renewed with the session's refresh token before the page
+runs, and the renewed session goes back in the cookie (`renew_session_cookie`); when it
+cannot be renewed the person signs in again and comes back to the page.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from staff.entrypoints.web.api import Api
 from staff.entrypoints.web.session import (
@@ -15,6 +25,8 @@ from staff.entrypoints.web.session import (
     SessionStore,
     csrf_matches,
 )
+
+log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset(
     {"/sign-in", "/auth/callback", "/signed-out", "/health/live", "/health/ready"}
@@ -53,6 +65,10 @@ async def protect(request: Request) -> None:
     store: SessionStore = request.app.state.sessions
     cookie = request.cookies.get(SESSION_COOKIE)
     session = store.read(cookie)
+    if session is not None and session.expired():
+        session = await _renewed(request, session)
+        if session is not None:
+            request.state.renewed_session = session
     if session is None:
         back = path if request.method == "GET" else "/"
         if request.method == "GET" and request.url.query:
@@ -63,6 +79,38 @@ async def protect(request: Request) -> None:
         form = await request.form()  # parsed once; the handler's Form() fields reuse it
         if not csrf_matches(session, form.get(CSRF_FIELD)):
             raise CsrfRefused()
+
+
+async def _renewed(request: Request, session: Session) -> Session | None:
+    """The session with a fresh access token from the identity provider, or None."""
+    try:
+        token = await request.app.state.idp.fetch_access_token(
+            grant_type="refresh_token", refresh_token=session.refresh_token
+        )
+        access = str(token["access_token"])
+        expires_in = float(token.get("expires_in") or 0)
+    except Exception as exc:  # refused, expired or unreachable: signing in again is the answer
+        log.info("session not renewed: %r", exc)
+        return None
+    if expires_in <= 0:
+        return None
+    return session.renewed(access, time.time() + expires_in, token.get("refresh_token"))
+
+
+async def renew_session_cookie(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Any:
+    """Middleware: a session renewed while answering this request goes back in its cookie."""
+    response = await call_next(request)
+    renewed = getattr(request.state, "renewed_session", None)
+    written = any(
+        h.startswith(f"{SESSION_COOKIE}=") for h in response.headers.getlist("set-cookie")
+    )
+    if renewed is not None and not written:
+        store: SessionStore = request.app.state.sessions
+        value, kwargs = store.cookie(renewed)
+        response.set_cookie(SESSION_COOKIE, value, **kwargs)
+    return response
 
 
 def current_session(request: Request) -> Session:

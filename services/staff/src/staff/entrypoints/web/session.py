@@ -1,8 +1,10 @@
 """The signed-in person's session: an encrypted, HttpOnly, SameSite cookie; and CSRF tokens.
 
-The cookie holds the access token, so it is encrypted and authenticated (Fernet: AES-CBC and
-HMAC-SHA256), never merely signed: a page, a URL or a script never sees the token. Any cookie
-that does not decrypt, is too old, or whose access token has expired counts as no session.
+The cookie holds the access token (and the refresh token when the identity provider gives one),
+so it is encrypted and authenticated (Fernet: AES-CBC and HMAC-SHA256), never merely signed: a
+page, a URL or a script never sees a token. Any cookie that does not decrypt or is too old counts
+as no session, and so does one whose access token has expired with no refresh token to renew it.
+A session ends at `ends_at` (sign-in plus the longest session) whatever the refreshes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hmac
 import json
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -23,6 +25,8 @@ SESSION_COOKIE = "lpm_staff_session"
 SIGN_IN_COOKIE = "lpm_staff_sign_in"
 SIGN_IN_MAX_SECONDS = 600
 CSRF_FIELD = "csrf_token"
+# An access token this close to expiry is renewed first: it must not expire on its way.
+RENEW_BEFORE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,26 @@ class User:
 class Session:
     user: User
     access_token: str
-    expires_at: float
+    expires_at: float  # the access token's expiry
     csrf_token: str
+    ends_at: float  # the session's: no refresh goes beyond it
+    refresh_token: str | None = None
 
     def expired(self, now: float | None = None) -> bool:
-        return (now if now is not None else time.time()) >= self.expires_at
+        """The access token has expired, or is about to: renew it before use."""
+        return (now if now is not None else time.time()) >= self.expires_at - RENEW_BEFORE_SECONDS
+
+    def ended(self, now: float | None = None) -> bool:
+        return (now if now is not None else time.time()) >= self.ends_at
+
+    def renewed(self, access_token: str, expires_at: float, refresh_token: str | None) -> Session:
+        """The same session (person, CSRF token, end) with a fresh access token."""
+        return replace(
+            self,
+            access_token=access_token,
+            expires_at=min(expires_at, self.ends_at),
+            refresh_token=refresh_token or self.refresh_token,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,20 +69,41 @@ class Session:
             "access_token": self.access_token,
             "expires_at": self.expires_at,
             "csrf_token": self.csrf_token,
+            "ends_at": self.ends_at,
+            "refresh_token": self.refresh_token,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
+        refresh = data.get("refresh_token")
         return cls(
             User(**data["user"]),
             str(data["access_token"]),
             float(data["expires_at"]),
             str(data["csrf_token"]),
+            float(data["ends_at"]),
+            str(refresh) if refresh else None,
         )
 
     @classmethod
-    def start(cls, user: User, access_token: str, expires_at: float) -> Session:
-        return cls(user, access_token, expires_at, new_csrf_token())
+    def start(
+        cls,
+        user: User,
+        access_token: str,
+        expires_at: float,
+        *,
+        ends_at: float | None = None,
+        refresh_token: str | None = None,
+    ) -> Session:
+        end = expires_at if ends_at is None else ends_at
+        return cls(
+            user,
+            access_token,
+            min(expires_at, end),
+            new_csrf_token(),
+            end,
+            refresh_token if refresh_token else None,
+        )
 
 
 def new_csrf_token() -> str:
@@ -112,6 +152,8 @@ class SessionStore:
         self.secure = secure
 
     def read(self, cookie: str | None, now: float | None = None) -> Session | None:
+        """The session of this cookie; its access token may need renewing (`expired()`) when
+        it has a refresh token to renew it with."""
         data = self.codec.loads(cookie, self.max_age)
         if data is None:
             return None
@@ -119,7 +161,14 @@ class SessionStore:
             session = Session.from_dict(data)
         except (KeyError, TypeError, ValueError):
             return None
-        return None if session.expired(now) else session
+        if session.ended(now) or (session.expired(now) and not session.refresh_token):
+            return None
+        return session
+
+    def cookie(self, session: Session, now: float | None = None) -> tuple[str, dict[str, Any]]:
+        """The Set-Cookie value and attributes of a session: it lasts until the session ends."""
+        left = int(session.ends_at - (now if now is not None else time.time()))
+        return self.codec.dumps(session.to_dict()), self.cookie_kwargs(max(left, 0))
 
     def cookie_kwargs(self, max_age: int) -> dict[str, Any]:
         return {
