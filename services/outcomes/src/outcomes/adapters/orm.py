@@ -150,6 +150,11 @@ feedback = Table(
     Column("understanding_rating", Integer, nullable=False),
 )
 
+# A figure of one place reads only that place's rows (`read_models.Scope`).
+Index("ix_contacts_cluster", contacts.c.cluster_id, contacts.c.opened_at)
+Index("ix_formulations_cluster", formulations.c.cluster_id)
+Index("ix_plans_cluster", plans.c.cluster_id)
+
 READ_MODELS: tuple[Table, ...] = (
     contacts,
     people,

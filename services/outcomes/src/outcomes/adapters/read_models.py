@@ -9,13 +9,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from contracts.outcomes.v1 import ClosureReason, ResponseKind
 from contracts.reference.goals import ScoreEntry, ScoreKind, SubGoalEndState, latest_score
 from contracts.reference.referrals import RES_TEAMS, team_for_cluster
-from sqlalchemy import RowMapping, Table, and_, delete, func, select
+from sqlalchemy import ColumnElement, RowMapping, Table, and_, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outcomes.adapters import orm
@@ -176,18 +178,153 @@ def _sub_goal_record(row: RowMapping, score_rows: Any) -> SubGoalRecord:
     )
 
 
-async def load_records(session: AsyncSession) -> OutcomeRecords:
-    """Everything the measures read, from the read models and the recorded service responses."""
+class Part(StrEnum):
+    """The kinds of record a figure reads; a query loads only those it names."""
 
-    async def rows(table: Table) -> list[RowMapping]:
-        return list((await session.execute(select(table))).mappings().all())
+    CONTACTS = "contacts"
+    FORMULATIONS = "formulations"
+    PLANS = "plans"
+    SUB_GOALS = "sub_goals"
+    ACTIONS = "actions"
+    FEEDBACK = "feedback"
+    RESPONSES = "responses"
 
-    contact_rows = await rows(orm.contacts)
+
+EVERY_PART = frozenset(Part)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows a figure can reach, as SQL can tell from the stored columns.
+
+    A scope only leaves out rows that no filter of the same place and period could count: it
+    loads a superset (a row whose place is not stored yet is kept, for the domain to place by
+    its fallbacks), and the domain's own filters then narrow it exactly. So a figure is the same
+    as over every record, but a cluster's year reads that cluster's rows, not the country's.
+    Sub-goals and their scores are kept whatever the period (a review before it judges one in
+    it; a goal is placed by its plan, so every plan of the place is kept too). Service
+    responses are kept whatever their cluster: a child counts in the cluster of their first
+    record of a month, which may lie outside the place.
+    """
+
+    parts: frozenset[Part] = EVERY_PART
+    cluster_ids: frozenset[str] | None = None
+    team_id: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+
+    def _place(self, table: Table, *, fallback: bool) -> list[ColumnElement[bool]]:
+        """Where a row's stored place can be in the scope; with `fallback`, a row without a
+        stored cluster or team stays (the domain places it)."""
+        c = table.c
+        where: list[ColumnElement[bool]] = []
+        if self.cluster_ids is not None:
+            inside = c.cluster_id.in_(sorted(self.cluster_ids))
+            where.append(or_(inside, c.cluster_id.is_(None)) if fallback else inside)
+        if self.team_id is not None:
+            # A row without a team is placed by its cluster's team.
+            where.append(or_(c.team_id == self.team_id, c.team_id.is_(None)))
+        return where
+
+    def _during(self, column: ColumnElement[Any], *, instant: bool) -> ColumnElement[bool]:
+        """`column` within the period's days (UTC days for an instant, as the domain counts)."""
+        where: list[ColumnElement[bool]] = []
+        if self.period_from is not None:
+            start = _midnight(self.period_from) if instant else self.period_from
+            where.append(column >= start)
+        if self.period_to is not None:
+            if instant:
+                where.append(column < _midnight(self.period_to + timedelta(days=1)))
+            else:
+                where.append(column <= self.period_to)
+        return and_(true(), *where)
+
+    def _in_period(self, *columns: ColumnElement[Any], instant: bool) -> list[ColumnElement[bool]]:
+        if self.period_from is None and self.period_to is None:
+            return []
+        return [or_(*(self._during(col, instant=instant) for col in columns))]
+
+    def _responses_period(self) -> list[ColumnElement[bool]]:
+        # From the first day of the period's first month: a child's first record of that month
+        # decides where the child counts, even when it falls before the period's first day.
+        c = orm.service_responses.c
+        where: list[ColumnElement[bool]] = []
+        if self.period_from is not None:
+            where.append(c.occurred_on >= self.period_from.replace(day=1))
+        if self.period_to is not None:
+            where.append(c.occurred_on <= self.period_to)
+        return where
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+async def _rows(
+    session: AsyncSession, table: Table, *where: ColumnElement[bool]
+) -> list[RowMapping]:
+    return list((await session.execute(select(table).where(*where))).mappings().all())
+
+
+async def load_records(session: AsyncSession, scope: Scope = Scope()) -> OutcomeRecords:
+    """What the measures read, from the read models and the recorded service responses: every
+    record, or only those `scope` can reach."""
+    parts = scope.parts
+    want_plans = bool(parts & {Part.PLANS, Part.SUB_GOALS, Part.ACTIONS, Part.FEEDBACK})
+
+    contact_rows = (
+        await _rows(
+            session,
+            orm.contacts,
+            *scope._place(orm.contacts, fallback=False),
+            *scope._in_period(
+                orm.contacts.c.opened_at,
+                orm.contacts.c.decided_at,
+                orm.contacts.c.allocated_at,
+                instant=True,
+            ),
+        )
+        if Part.CONTACTS in parts
+        else []
+    )
+    formulation_rows = (
+        await _rows(
+            session,
+            orm.formulations,
+            *scope._place(orm.formulations, fallback=True),
+            *scope._in_period(orm.formulations.c.completed_at, instant=True),
+        )
+        if Part.FORMULATIONS in parts
+        else []
+    )
+    plan_where = scope._place(orm.plans, fallback=True)
+    plan_rows = await _rows(session, orm.plans, *plan_where) if want_plans else []
+
+    # The fallbacks of a formulation or plan without a cluster: its contact's cluster, else
+    # the cluster of its family's latest allocation.
     contacts_by_id = {r["contact_id"]: r for r in contact_rows}
-    allocation_rows = await rows(orm.allocations)
+    missing_contacts = {
+        r["contact_id"]
+        for r in formulation_rows
+        if r["cluster_id"] is None and r["contact_id"] and r["contact_id"] not in contacts_by_id
+    }
+    if missing_contacts:
+        for r in await _rows(
+            session, orm.contacts, orm.contacts.c.contact_id.in_(sorted(missing_contacts))
+        ):
+            contacts_by_id[r["contact_id"]] = r
+    unplaced_families = {
+        r["family_id"]
+        for r in (*formulation_rows, *plan_rows)
+        if r["cluster_id"] is None and r["family_id"] is not None
+    }
     family_clusters: dict[uuid.UUID, str] = {}
-    for a in sorted(allocation_rows, key=lambda r: r["allocated_at"]):
-        family_clusters[a["family_id"]] = a["cluster_id"]
+    if unplaced_families:
+        allocation_rows = await _rows(
+            session, orm.allocations, orm.allocations.c.family_id.in_(sorted(unplaced_families))
+        )
+        for a in sorted(allocation_rows, key=lambda r: r["allocated_at"]):
+            family_clusters[a["family_id"]] = a["cluster_id"]
 
     contacts = tuple(
         ContactRecord(
@@ -206,7 +343,7 @@ async def load_records(session: AsyncSession) -> OutcomeRecords:
     )
 
     formulations = []
-    for r in await rows(orm.formulations):
+    for r in formulation_rows:
         if r["started_at"] is None and r["completed_at"] is None:
             continue
         contact = contacts_by_id.get(r["contact_id"]) if r["contact_id"] else None
@@ -229,7 +366,7 @@ async def load_records(session: AsyncSession) -> OutcomeRecords:
         )
 
     plans = []
-    for r in await rows(orm.plans):
+    for r in plan_rows:
         if r["opened_on"] is None:
             continue
         cluster = (
@@ -247,50 +384,85 @@ async def load_records(session: AsyncSession) -> OutcomeRecords:
             )
         )
 
-    scores_by_goal: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    s = orm.scores.c
-    for score in (
-        await session.execute(select(s.sub_goal_id, s.kind, s.score, s.scored_on, s.recorded_at))
-    ).all():
-        scores_by_goal[score.sub_goal_id].append(score)
-    # Only sub-goals that were worked on are goals of the measures: one still queued, or ended
-    # while queued, is not.
-    sub_goals = tuple(
-        _sub_goal_record(r, scores_by_goal.get(r["sub_goal_id"], []))
-        for r in await rows(orm.sub_goals)
-        if r["was_active"] is True
-    )
-    actions = tuple(
-        ActionRecord(
-            action_id=str(r["action_id"]),
-            sub_goal_id=str(r["sub_goal_id"]),
-            activity_category=r["activity_category"],
-            recorded_on=r["agreed_on"],
+    # Records of a plan outside the place are never counted, nor, when a place is asked, those
+    # of a plan the read model does not hold yet.
+    placed = bool(plan_where)
+    scoped_plans = select(orm.plans.c.plan_id).where(*plan_where)
+    g = orm.sub_goals.c
+    goal_where = [g.was_active.is_(True), *([g.plan_id.in_(scoped_plans)] if placed else [])]
+    scoped_goals = select(g.sub_goal_id).where(*goal_where)
+
+    sub_goals: tuple[SubGoalRecord, ...] = ()
+    if Part.SUB_GOALS in parts or Part.ACTIONS in parts:
+        scores_by_goal: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        s = orm.scores.c
+        for score in (
+            await session.execute(
+                select(s.sub_goal_id, s.kind, s.score, s.scored_on, s.recorded_at).where(
+                    *([s.sub_goal_id.in_(scoped_goals)] if placed else [])
+                )
+            )
+        ).all():
+            scores_by_goal[score.sub_goal_id].append(score)
+        # Only sub-goals that were worked on are goals of the measures: one still queued, or
+        # ended while queued, is not.
+        sub_goals = tuple(
+            _sub_goal_record(r, scores_by_goal.get(r["sub_goal_id"], []))
+            for r in await _rows(session, orm.sub_goals, *goal_where)
         )
-        for r in await rows(orm.actions)
-    )
-    feedback = tuple(
-        FeedbackRecord(
-            feedback_id=str(r["event_id"]),
-            plan_id=str(r["plan_id"]),
-            received_on=r["received_on"],
-            treated_with_respect=r["treated_with_respect"],
-            would_recommend=r["would_recommend"],
-            service_rating=r["service_rating"],
-            communication_rating=r["communication_rating"],
-            understanding_rating=r["understanding_rating"],
+    actions = (
+        tuple(
+            ActionRecord(
+                action_id=str(r["action_id"]),
+                sub_goal_id=str(r["sub_goal_id"]),
+                activity_category=r["activity_category"],
+                recorded_on=r["agreed_on"],
+            )
+            for r in await _rows(
+                session,
+                orm.actions,
+                *([orm.actions.c.sub_goal_id.in_(scoped_goals)] if placed else []),
+            )
         )
-        for r in await rows(orm.feedback)
+        if Part.ACTIONS in parts
+        else ()
     )
-    responses = tuple(
-        ServiceResponseRecord(
-            response_id=str(r["response_id"]),
-            kind=ResponseKind(r["kind"]),
-            cluster_id=r["cluster_id"],
-            occurred_on=r["occurred_on"],
-            child_ref=child_ref(r["child_id"], r["source_system"], r["source_person_id"]),
+    f = orm.feedback.c
+    feedback = (
+        tuple(
+            FeedbackRecord(
+                feedback_id=str(r["event_id"]),
+                plan_id=str(r["plan_id"]),
+                received_on=r["received_on"],
+                treated_with_respect=r["treated_with_respect"],
+                would_recommend=r["would_recommend"],
+                service_rating=r["service_rating"],
+                communication_rating=r["communication_rating"],
+                understanding_rating=r["understanding_rating"],
+            )
+            for r in await _rows(
+                session,
+                orm.feedback,
+                *([f.plan_id.in_(scoped_plans)] if placed else []),
+                *scope._in_period(f.received_on, instant=False),
+            )
         )
-        for r in await rows(orm.service_responses)
+        if Part.FEEDBACK in parts
+        else ()
+    )
+    responses = (
+        tuple(
+            ServiceResponseRecord(
+                response_id=str(r["response_id"]),
+                kind=ResponseKind(r["kind"]),
+                cluster_id=r["cluster_id"],
+                occurred_on=r["occurred_on"],
+                child_ref=child_ref(r["child_id"], r["source_system"], r["source_person_id"]),
+            )
+            for r in await _rows(session, orm.service_responses, *scope._responses_period())
+        )
+        if Part.RESPONSES in parts
+        else ()
     )
     return OutcomeRecords(
         contacts=contacts,

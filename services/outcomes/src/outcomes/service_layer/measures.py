@@ -1,7 +1,10 @@
 """Queries of the measures: load the records from the read models and ask the domain.
 
-Every figure is computed from the records on each call (thousands of rows, not millions), so a
-dashboard is always what the read models hold now, and a rebuild needs no cached totals.
+Every figure is computed from the records on each call, so a dashboard is always what the read
+models hold now, and a rebuild needs no cached totals. A call loads only the kinds of record its
+figure reads and, by SQL on indexed columns, only the rows its place and period can reach
+(`read_models.Scope`): a cluster's year is thousands of rows however many years and councils
+the read models hold.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from contracts.reference import costs
 from contracts.reference.referrals import RES_TEAMS
 from runtime.db import Database
 
-from outcomes.adapters.read_models import load_records
+from outcomes.adapters.read_models import Part, Scope, load_records
 from outcomes.domain.before_after import BeforeAfterTable, compare_service_responses
 from outcomes.domain.cost_comparison import CostComparison, compare_costs, cost_volumes
 from outcomes.domain.errors import OutcomesError
 from outcomes.domain.months import month_end, month_index, month_start
 from outcomes.domain.records import OutcomeRecords
+from outcomes.domain.scorecard import Filter
 
 # The evaluation's comparison starts in April 2015; a window runs to the end of this month.
 DEFAULT_WINDOW_FROM = date(2015, 4, 1)
@@ -31,9 +35,47 @@ class UnknownCostEdition(OutcomesError):
     title = "No such edition of the unit costs"
 
 
-async def records(db: Database) -> OutcomeRecords:
+# The records each figure reads.
+SCORECARD = frozenset({Part.CONTACTS, Part.FORMULATIONS, Part.PLANS, Part.SUB_GOALS, Part.FEEDBACK})
+GOALS = frozenset({Part.PLANS, Part.SUB_GOALS})
+PLANS = frozenset({Part.PLANS})
+INTERVENTION = frozenset({Part.CONTACTS, Part.PLANS, Part.SUB_GOALS})
+TABLE_4 = frozenset({Part.PLANS, Part.SUB_GOALS, Part.ACTIONS})
+RESPONSES = frozenset({Part.RESPONSES})
+COSTS = frozenset({Part.CONTACTS, Part.RESPONSES})
+
+
+async def records(db: Database, scope: Scope = Scope()) -> OutcomeRecords:
     async with db.sessions() as session:
-        return await load_records(session)
+        return await load_records(session, scope)
+
+
+def filter_scope(
+    flt: Filter,
+    parts: frozenset[Part],
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> Scope:
+    """The rows a figure of `flt` can reach (in the period given, else the filter's)."""
+    return Scope(
+        parts=parts,
+        cluster_ids=None if flt.cluster_id is None else frozenset({flt.cluster_id}),
+        team_id=flt.team_id,
+        period_from=period_from or flt.period_from,
+        period_to=period_to or flt.period_to,
+    )
+
+
+def window_scope(
+    parts: frozenset[Part], window: Window, cluster_id: str | None, team_id: str | None = None
+) -> Scope:
+    """The rows of Tables 1-3 in a window: only the RES clusters asked have rows."""
+    return Scope(
+        parts=parts,
+        cluster_ids=frozenset(res_starts(cluster_id, team_id)),
+        period_from=window.start,
+        period_to=window.end,
+    )
 
 
 def res_starts(cluster_id: str | None = None, team_id: str | None = None) -> dict[str, date]:

@@ -52,8 +52,9 @@ WINDOW_TO = Query(None, alias="to", description="last day of the window (default
 async def goal_movement(
     params: FilterParams = Depends(), db: Database = Depends(get_db)
 ) -> MovementResponse:
-    recs = await measures.records(db)
-    return MovementResponse.of(summarise_movement(goals_in_scope(recs, params.filter())))
+    flt = params.filter()
+    recs = await measures.records(db, measures.filter_scope(flt, measures.GOALS))
+    return MovementResponse.of(summarise_movement(goals_in_scope(recs, flt)))
 
 
 @router.get("/closure-reasons", summary="Why completed plans closed")
@@ -62,7 +63,7 @@ async def closure_reasons(
 ) -> ClosureReasonsResponse:
     flt = params.filter()
     flt.refuse_goal_filters("closure reasons of plans")
-    recs = await measures.records(db)
+    recs = await measures.records(db, measures.filter_scope(flt, measures.PLANS))
     return ClosureReasonsResponse.of(summarise_closures(closed_plans_in_scope(recs, flt)))
 
 
@@ -75,7 +76,7 @@ async def intervention(
 ) -> InterventionResponse:
     flt = params.filter()
     flt.refuse_goal_filters("plans, contacts and allocations")
-    recs = await measures.records(db)
+    recs = await measures.records(db, measures.filter_scope(flt, measures.INTERVENTION))
     # A snapshot is of a day: the period's last day, else the end of this month.
     as_of = flt.period_to or month_end(datetime.now(UTC).date())
     return InterventionResponse.of(
@@ -94,8 +95,9 @@ async def intervention(
 async def by_category(
     params: FilterParams = Depends(), db: Database = Depends(get_db)
 ) -> ImprovementByCategoryResponse:
-    recs = await measures.records(db)
-    rows = improvement_by_category(goals_in_scope(recs, params.filter()))
+    flt = params.filter()
+    recs = await measures.records(db, measures.filter_scope(flt, measures.GOALS))
+    rows = improvement_by_category(goals_in_scope(recs, flt))
     return ImprovementByCategoryResponse(rows=[CategoryImprovementRow.of(r) for r in rows])
 
 
@@ -103,9 +105,10 @@ async def by_category(
 async def table_4(
     params: FilterParams = Depends(), db: Database = Depends(get_db)
 ) -> Table4Response:
-    recs = await measures.records(db)
+    flt = params.filter()
+    recs = await measures.records(db, measures.filter_scope(flt, measures.TABLE_4))
     # Actions of goals outside the filter are left out with their goals.
-    rows = activity_progress(recs.actions, goals_in_scope(recs, params.filter()))
+    rows = activity_progress(recs.actions, goals_in_scope(recs, flt))
     return Table4Response(rows=[Table4Row.of(r) for r in rows])
 
 
@@ -116,7 +119,8 @@ async def _before_after(
     db: Database, kind: ResponseKind, start: date | None, end: date | None, cluster: str | None
 ) -> BeforeAfterResponse:
     window = measures.Window.of(start, end)
-    table = measures.service_response_table(await measures.records(db), kind, window, cluster)
+    recs = await measures.records(db, measures.window_scope(measures.RESPONSES, window, cluster))
+    table = measures.service_response_table(recs, kind, window, cluster)
     return BeforeAfterResponse.of(kind.value, window.start, window.end, table)
 
 
@@ -154,5 +158,6 @@ async def table_3(
     db: Database = Depends(get_db),
 ) -> Table3Response:
     window = measures.Window.of(start, end)
-    comparison = measures.cost_table(await measures.records(db), window, edition, cluster_id)
+    recs = await measures.records(db, measures.window_scope(measures.COSTS, window, cluster_id))
+    comparison = measures.cost_table(recs, window, edition, cluster_id)
     return Table3Response.of(window.start, window.end, comparison)

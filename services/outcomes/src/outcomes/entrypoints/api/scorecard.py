@@ -59,7 +59,8 @@ async def scorecard(
     params: FilterParams = Depends(), db: Database = Depends(get_db)
 ) -> ScorecardResponse:
     flt = params.filter()
-    return ScorecardResponse.of(build_scorecard(await measures.records(db), flt))
+    recs = await measures.records(db, measures.filter_scope(flt, measures.SCORECARD))
+    return ScorecardResponse.of(build_scorecard(recs, flt))
 
 
 class RunChartPointResponse(BaseModel):
@@ -86,7 +87,8 @@ async def one_run_chart(
 ) -> RunChartResponse:
     flt = params.filter()
     window = measures.chart_window(flt.period_from, flt.period_to)
-    chart = run_chart(await measures.records(db), measure, window.start, window.end, flt)
+    scope = measures.filter_scope(flt, measures.SCORECARD, window.start, window.end)
+    chart = run_chart(await measures.records(db, scope), measure, window.start, window.end, flt)
     centre = chart.centre_line
     return RunChartResponse(
         measure=chart.measure,
