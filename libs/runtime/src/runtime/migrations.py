@@ -71,6 +71,106 @@ def run_env(target_metadata: MetaData) -> None:
 
 # -- shared steps of every service's migrations --------------------------------------------------
 
+
+def create_platform_tables() -> None:
+    """Upgrade step of every service's first revision: outbox, inbox, audit log and idempotency
+    keys as they were then. Frozen: later changes are steps of their own, like the one below."""
+    from alembic import op
+
+    import runtime.db
+
+    op.create_table(
+        "audit_log",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("at", runtime.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("subject", sa.String(length=128), nullable=False),
+        sa.Column("role", sa.String(length=64), nullable=True),
+        sa.Column("agency_id", sa.String(length=64), nullable=True),
+        sa.Column("team_id", sa.String(length=64), nullable=True),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("record_type", sa.String(length=64), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("family_id", sa.String(length=64), nullable=True),
+        sa.Column("person_id", sa.String(length=64), nullable=True),
+        sa.Column("method", sa.String(length=8), nullable=False),
+        sa.Column("path", sa.String(length=512), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.Column("trace_id", sa.String(length=32), nullable=True),
+        sa.Column("purpose", sa.String(length=256), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_family", ["family_id", "seq"], unique=False)
+        batch_op.create_index("ix_audit_person", ["person_id", "seq"], unique=False)
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("client", sa.String(length=128), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("method", sa.String(length=8), nullable=False),
+        sa.Column("path", sa.String(length=512), nullable=False),
+        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("response_headers", sa.JSON(), nullable=False),
+        sa.Column("response_body", sa.Text(), nullable=False),
+        sa.Column("created_at", runtime.db.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("client", "key", name=op.f("pk_idempotency_keys")),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("aggregate_type", sa.String(length=64), nullable=False),
+        sa.Column("aggregate_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=128), nullable=False),
+        sa.Column("topic", sa.String(length=128), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("created_at", runtime.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", runtime.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", runtime.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("id", name=op.f("uq_outbox_id")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_unpublished", ["published_at", "seq"], unique=False)
+    op.create_table(
+        "processed_messages",
+        sa.Column("handler", sa.String(length=128), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", sa.String(length=128), nullable=False),
+        sa.Column("processed_at", runtime.db.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("handler", "event_id", name=op.f("pk_processed_messages")),
+    )
+
+
+def drop_platform_tables() -> None:
+    from alembic import op
+
+    op.drop_table("processed_messages")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_unpublished")
+    op.drop_table("outbox")
+    op.drop_table("idempotency_keys")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_person")
+        batch_op.drop_index("ix_audit_family")
+    op.drop_table("audit_log")
+
+
 # What an audit entry adds for a subject access request: why a request was refused, and what
 # the caller said of itself (its own request id and purpose), kept apart from the server's.
 _AUDIT_TRAIL_COLUMNS = (("reason", 256), ("caller_request_id", 64), ("caller_purpose", 256))
