@@ -68,6 +68,10 @@ class EmbeddedBroker:
                 url,
                 "--storage-engine",
                 "memory://tansu/",
+                # Each start is a new, empty cluster: a new id tells clients so (see
+                # runtime.kafka.cluster_id), as a wiped Apache Kafka's does.
+                "--cluster-id",
+                f"lpm-{uuid.uuid4().hex}",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -105,6 +109,12 @@ class EmbeddedBroker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: nothing is flushed or closed."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
 
     async def astart(self, timeout: float = 15.0) -> None:
         # Spawned from this thread, not a worker thread: the child dies with the thread that

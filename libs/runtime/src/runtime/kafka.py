@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from contracts.topics import ALL_TOPICS, PARTITIONS, dead_letter_topic, namespaced
@@ -74,6 +75,64 @@ async def ensure_topics(
             pass  # another process created them first
     finally:
         await admin.close()
+
+
+@dataclass
+class TopicScan:
+    """What a set of topics holds now: its records, and the distinct event ids (`ce_id`)."""
+
+    records: int = 0
+    event_ids: set[str] = field(default_factory=set)
+
+
+async def scan_topics(
+    bootstrap: str, topics: list[str], *, quiet_seconds: float = 1.0, timeout: float = 600.0
+) -> TopicScan:
+    """Read `topics` from their beginning to their end, counting records and event ids.
+
+    The end is where every partition's position has passed its end offset and no record came
+    for `quiet_seconds`: the embedded broker answers end offsets in batches, not records, so
+    they alone would stop short. Topics the broker does not hold count as empty.
+    """
+    scan = TopicScan()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        held = [t for t in topics if t in await consumer.topics()]
+        if not held:
+            return scan
+        consumer.subscribe(held)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last_record = loop.time()
+        ends: dict[TopicPartition, int] | None = None
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            for records in batch.values():
+                scan.records += len(records)
+                for record in records:
+                    for key, value in record.headers or ():
+                        if key == "ce_id" and value:
+                            scan.event_ids.add(value.decode("utf-8", "replace"))
+            if batch:
+                last_record = loop.time()
+                continue
+            assignment = consumer.assignment()
+            if not assignment:
+                continue
+            if ends is None:
+                ends = await consumer.end_offsets(list(assignment))
+            behind = [tp for tp in assignment if await consumer.position(tp) < ends.get(tp, 0)]
+            if not behind and loop.time() - last_record >= quiet_seconds:
+                return scan
+        raise TimeoutError(f"topics {held} not read to their end within {timeout}s")
+    finally:
+        await consumer.stop()
 
 
 async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:

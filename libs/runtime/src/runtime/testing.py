@@ -222,6 +222,7 @@ async def kafka(broker_kind: str, _broker_process: EmbeddedBroker) -> Kafka:
 
 def own_broker(kind: str, folder: Path) -> EmbeddedBroker:
     """A broker of `kind` for a test that stops or kills it (not yet started)."""
+    folder.mkdir(parents=True, exist_ok=True)
     if kind == "apache":
         return KRaftBroker(folder / "kafka", free_port(), log_path=folder / "kafka.log")
     return EmbeddedBroker(free_port(), log_path=folder / "broker.log")

@@ -38,6 +38,7 @@ from contracts.reference.referrals import (
     WorkerRole,
 )
 from contracts.referrals import v1 as referrals
+from runtime.testing import Kafka
 
 CLUSTERS = ("inner-east", "jess")
 TEAMS = {"inner-east": "res-inner-east", "jess": "res-jess"}
@@ -342,16 +343,18 @@ def history() -> History:
     return build_history()
 
 
-async def produce(bootstrap: str, envelopes: list[Envelope]) -> None:
+async def produce(bootstrap: str | Kafka, envelopes: list[Envelope]) -> None:
+    """Send each event to its topic, one at a time (under a `Kafka`'s namespace)."""
     from contracts.registry import parse_payload
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    kafka = bootstrap if isinstance(bootstrap, Kafka) else Kafka("external", bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     await producer.start()
     try:
         for env in envelopes:
             payload = parse_payload(env)
             await producer.send_and_wait(
-                payload.topic,
+                kafka.topic(payload.topic),
                 value=env.kafka_value(),
                 key=(env.subject or "").encode(),
                 headers=env.kafka_headers(),

@@ -11,7 +11,17 @@ import pytest
 from contracts import topics
 from contracts.outcomes import v1
 from contracts.registry import all_events
-from runtime.testing import eventually, headers_of, json_of, read_topic, run_service
+from runtime.broker import KRaftBroker
+from runtime.kafka import ensure_topics
+from runtime.testing import (
+    Kafka,
+    eventually,
+    headers_of,
+    json_of,
+    own_broker,
+    read_topic,
+    run_service,
+)
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
@@ -69,12 +79,10 @@ def history_identifiers(history) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_a_rebuild_gives_the_live_dashboards_and_emits_nothing_twice(
-    broker, databases, issuer, history, send
+    kafka, databases, issuer, history, send
 ):
     events = list(history.events)
-    async with run_service(
-        "outcomes", await databases.new("outcomes"), broker.bootstrap, issuer
-    ) as outcomes:
+    async with run_service("outcomes", await databases.new("outcomes"), kafka, issuer) as outcomes:
         r = await outcomes.client.post(
             "/v1/service-responses",
             json={
@@ -90,7 +98,7 @@ async def test_a_rebuild_gives_the_live_dashboards_and_emits_nothing_twice(
         )
         assert r.status_code == 201, r.text
         # Every event once, then the first twenty again: a redelivery after a crash.
-        await send(broker.bootstrap, events + events[:20])
+        await send(kafka, events + events[:20])
         consumer = outcomes.workers.consumer
         total = len(events) + 20
         await eventually(
@@ -126,7 +134,66 @@ async def test_a_rebuild_gives_the_live_dashboards_and_emits_nothing_twice(
                 select(func.count()).where(outbox.c.topic == topics.OUTCOMES_STREAM)
             )
         assert emitted == EXPECTED_STREAM + 1  # and the ingested service response
-        stream = await read_topic(broker.bootstrap, topics.OUTCOMES_STREAM, emitted)
+        stream = await read_topic(kafka, topics.OUTCOMES_STREAM, emitted)
         assert len(stream) == emitted
         check_the_stream_identifies_no_one(stream, history)
         assert "2012-05-17" not in json.dumps([json_of(s) for s in stream])
+
+
+async def test_a_rebuild_after_the_broker_came_back_empty_refuses_then_gives_the_same_figures(
+    broker_kind, databases, issuer, history, send, tmp_path
+):
+    events = list(history.events)
+    broker = own_broker(broker_kind, tmp_path / "first")
+    await broker.astart()
+    kafka = Kafka(broker_kind, broker.bootstrap)
+    await ensure_topics(kafka.bootstrap)
+    empty = None
+    try:
+        async with run_service(
+            "outcomes", await databases.new("outcomes"), kafka, issuer
+        ) as outcomes:
+            await send(kafka, events)
+            consumer = outcomes.workers.consumer
+            await eventually(lambda: consumer.stats.applied == len(events), timeout=60)
+            live = await dashboards(outcomes, issuer)
+
+            # The broker dies and comes back with nothing: the embedded one keeps its topics
+            # in memory; an Apache Kafka whose log is lost is a new cluster on the same port.
+            broker.kill()
+            if broker_kind == "apache":
+                empty = KRaftBroker(
+                    tmp_path / "empty", broker.port, log_path=tmp_path / "empty.log"
+                )
+            else:
+                empty = broker
+            await empty.astart()
+            await ensure_topics(kafka.bootstrap)  # as lpm run does for a broker it restarts
+
+            admin = issuer.headers("admin")
+            refused = await outcomes.client.post("/v1/admin/rebuild", headers=admin)
+            assert refused.status_code == 409, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            problem = refused.json()
+            assert problem["type"] == "/problems/rebuild-source-incomplete"
+            assert problem["events_missing"] == problem["events_applied"] == len(events)
+            assert "lpm replay" in (await outcomes.client.get(problem["type"])).json()["how_to_fix"]
+            assert await dashboards(outcomes, issuer) == live  # nothing was cleared
+
+            # Once the producers have republished their logs, the rebuild gives the same figures.
+            await send(kafka, events)
+            started = await outcomes.client.post("/v1/admin/rebuild", headers=admin)
+            assert started.status_code == 202, started.text
+            assert started.json()["target_records"] == len(events)
+
+            async def finished() -> dict[str, Any] | None:
+                body = (await outcomes.client.get("/v1/admin/rebuild", headers=admin)).json()
+                return body if body["status"] == "done" else None
+
+            progress = await eventually(finished, timeout=90)
+            assert progress["records_read"] == len(events)
+            assert await dashboards(outcomes, issuer) == live
+    finally:
+        for b in (broker, empty):
+            if b is not None:
+                await b.astop()

@@ -50,3 +50,18 @@ class SourceSystemRequired(OutcomesError):
         "a partner system's own agency is taken from its token."
     )
     fix = "Send `source_system` (the sending system's id), or call with the partner's own token."
+
+
+class RebuildSourceIncomplete(OutcomesError):
+    code = "rebuild-source-incomplete"
+    status = 409
+    title = "The topics no longer hold every event the figures were built from"
+    description = (
+        "A rebuild re-reads the subscribed topics from their beginning. Some events that the "
+        "read models were built from are not on them (a broker that came back empty, or topics "
+        "recreated), so a rebuild would lose figures: nothing was cleared."
+    )
+    fix = (
+        "Republish each producer's outbox log (`lpm replay referrals`, `lpm replay formulation`, "
+        "`lpm replay goals`), then ask for the rebuild again."
+    )

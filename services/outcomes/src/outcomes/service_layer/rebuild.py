@@ -3,8 +3,11 @@
 A second consumer, in a fresh group (`<live group>-rebuild-<n>`), applies the same handlers
 while the live consumer carries on; the handlers are order-tolerant upserts, so an event applied
 by both leaves one row. Stream events are not emitted twice: their ids derive from the source
-event and a handler emits only ids the outbox does not hold. Progress is the records read
-against the topics' end offsets when the rebuild started.
+event and a handler emits only ids the outbox does not hold.
+
+Before clearing anything the topics are read through once: a rebuild whose topics lack an event
+the read models were built from (the live inbox holds its id) is refused, since it would erase
+figures it cannot make again. Progress is the records read against the records found then.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from runtime.consumer import EventConsumer
 from runtime.db import Database
 from runtime.domain import Conflict
+from runtime.kafka import scan_topics
 from sqlalchemy import delete, func, or_, select
 
 from outcomes.adapters import orm
 from outcomes.adapters.read_models import clear_read_models
+from outcomes.domain.errors import RebuildSourceIncomplete
 
 log = logging.getLogger(__name__)
 
@@ -44,28 +48,6 @@ class RebuildStatus:
     @property
     def lag(self) -> int:
         return 0 if self.status == DONE else max(0, self.target_records - self.records_read)
-
-
-async def topic_sizes(bootstrap: str, topics: list[str]) -> int:
-    """Records now held in `topics`: end offsets less beginning offsets, all partitions."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        await consumer.topics()  # fetches the metadata of every topic
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return 0
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.beginning_offsets(partitions)
-        return sum(ends[tp] - starts[tp] for tp in partitions)
-    finally:
-        await consumer.stop()
 
 
 class Rebuilder:
@@ -90,21 +72,30 @@ class Rebuilder:
             raise Conflict(detail="this process runs no consumers; rebuild where the workers run")
         topics = list(self.definition.subscriptions)
         platform = self.definition.settings.platform
-        target = await topic_sizes(
-            platform.kafka_bootstrap, [platform.kafka_name(t) for t in topics]
-        )
+        scan = await scan_topics(platform.kafka_bootstrap, [platform.kafka_name(t) for t in topics])
         rebuilds, inbox = orm.rebuilds, self.definition.tables.processed_messages
         prefix = f"{self.live_group}-rebuild-"
+        applied = or_(inbox.c.handler == self.live_group, inbox.c.handler.startswith(prefix))
+        async with self.db.sessions() as session:
+            known = {
+                str(i) for i in (await session.scalars(select(inbox.c.event_id).where(applied)))
+            }
+        missing = len(known - scan.event_ids)
+        if missing:
+            raise RebuildSourceIncomplete(
+                detail=(
+                    f"the topics hold {len(known) - missing} of the {len(known)} events the read "
+                    f"models were built from ({missing} missing): nothing was cleared"
+                ),
+                extra={"events_applied": len(known), "events_missing": missing},
+            )
+        target = scan.records
         now = datetime.now(UTC)
         async with self.db.transaction() as session:
             n = int(await session.scalar(select(func.count()).select_from(rebuilds)) or 0) + 1
             group_id = f"{prefix}{n}"
             await clear_read_models(session)
-            await session.execute(
-                delete(inbox).where(
-                    or_(inbox.c.handler == self.live_group, inbox.c.handler.startswith(prefix))
-                )
-            )
+            await session.execute(delete(inbox).where(applied))
             await session.execute(
                 rebuilds.update().where(rebuilds.c.status == RUNNING).values(status=INTERRUPTED)
             )
