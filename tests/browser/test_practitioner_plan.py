@@ -1,6 +1,8 @@
 """Journey 2: a RES practitioner formulates with a family (the walk back fails, is mended and
-passes), opens the family plan with three sub-goals (a fourth is refused), enters four weeks of
-scores and closes the plan with a sustainability plan; in real Chromium, the whole platform."""
+passes), opens the family plan with three sub-goals (a fourth is refused), agrees an action from
+the formulation's Next Steps and records what was done (the activities of the evaluation's
+Table 4), enters four weeks of scores and closes the plan with a sustainability plan; in real
+Chromium, the whole platform."""
 
 from __future__ import annotations
 
@@ -158,6 +160,40 @@ def test_a_practitioner_formulates_plans_scores_and_closes(page, system, sign_in
         card.locator(f"#baseline-{sg}-on").fill(ago(28))
         card.get_by_role("button", name=re.compile("^Save the baseline")).click()
         page.wait_for_load_state()
+
+    # The first sub-goal's actions, started from the formulation's Next Step. Without its kind
+    # of work it is refused, said beside the field, the words kept.
+    plan_url = page.url.split("#")[0]
+    page.locator(f"#sub-goal-{ids[0]}").get_by_role(
+        "link", name=re.compile("actions|agreed", re.I)
+    ).click()
+    assert "No actions agreed yet" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Use the step ‘Weekly check-in at school’").click()
+    assert page.locator("#what").input_value() == "Weekly check-in at school"
+    assert page.locator("#who").input_value() == "School"
+    page.locator("#agreed_on").fill(ago(27))
+    page.get_by_role("button", name="Agree the action").click()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert summary.get_by_role("link").first.get_attribute("href") == "#category"
+    assert page.locator("#what").input_value() == "Weekly check-in at school"
+    check_page(page, "action-needs-its-kind-of-work")
+    page.get_by_label("Engagement and alignment work").check()
+    page.get_by_role("button", name="Agree the action").click()
+    page.wait_for_url(re.compile(r"/sub-goals/.+#actions$"))
+    action = page.locator(".govuk-summary-card", has_text="Weekly check-in at school")
+    assert "Engagement and alignment work" in action.inner_text()
+    action.get_by_text("Record what was done on this action").click()
+    action.locator("textarea[name$='-note']").fill("Met Jay and his mentor; Jay set his own target")
+    action.locator("input[name$='-on']").fill(ago(20))
+    action.get_by_role("button", name="Record what was done").click()
+    page.wait_for_load_state()
+    done = page.locator(".govuk-summary-card", has_text="Weekly check-in at school")
+    assert "Met Jay and his mentor; Jay set his own target" in done.inner_text()
+    check_page(page, "action-recorded")
+    page.get_by_role("link", name="The family plan").click()
+    assert page.locator(f"#sub-goal-{ids[0]}").get_by_text("1 agreed").is_visible()
+    assert page.url.split("#")[0] == plan_url
     for week, scores in enumerate(([4, 3, 5], [5, 4, 5], [6, 5, 6], [7, 6, 8])):
         form = page.locator("#this-week")
         for sg, score in zip(ids, scores, strict=True):
@@ -171,6 +207,17 @@ def test_a_practitioner_formulates_plans_scores_and_closes(page, system, sign_in
     page.get_by_text("The scores as a table").click()
     assert page.locator("#progress-scores tbody tr").count() == 15  # 3 baselines, 12 scores
     check_page(page, "four-weeks-of-scores")
+
+    # The action counts in the evaluation's Table 4, on an improving goal.
+    def counted() -> bool:
+        with system.api("outcomes", "bi_analyst") as o:
+            rows = o.get("/v1/evaluation/table-4", params={"cluster_id": CLUSTER}).json()["rows"]
+        row = next(
+            (r for r in rows if r["activity_category"] == "engagement_and_alignment_work"), None
+        )
+        return row is not None and row["improved"] == 1 and row["total"] == 1
+
+    eventually(counted, timeout=60)
 
     # Close with the sustainability plan, then the family's feedback.
     close = page.locator("#closure")

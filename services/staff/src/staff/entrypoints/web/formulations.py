@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Annotated, Any
 
-from contracts.reference.formulation import SIX_P_LABELS, SIX_PS, ParticipantRole, SixP
+from contracts.reference.formulation import SIX_P_LABELS, SIX_PS, SixP
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from staff.entrypoints.web.api import Api, ApiError, Refused
 from staff.entrypoints.web.deps import api
 from staff.entrypoints.web.forms import FormErrors, kept
+from staff.entrypoints.web.labels import PARTICIPANT_ROLE_LABELS as ROLE_LABELS
 from staff.entrypoints.web.plans import today
 from staff.entrypoints.web.templating import render
 
@@ -30,19 +31,6 @@ ApiDep = Annotated[Api, Depends(api)]
 
 FORMULATION, GOALS, REFERRALS = "formulation", "goals", "referrals"
 
-ROLE_LABELS: dict[str, str] = {
-    ParticipantRole.PARENT_CARER: "Parent or carer",
-    ParticipantRole.YOUNG_PERSON: "Young person",
-    ParticipantRole.OTHER_FAMILY_MEMBER: "Other family member",
-    ParticipantRole.FAMILY_VOICE: "Family voice (speaks for the family)",
-    ParticipantRole.SCHOOL: "School",
-    ParticipantRole.PRACTITIONER: "Practitioner",
-    ParticipantRole.SOCIAL_WORKER: "Social worker",
-    ParticipantRole.HEALTH: "Health",
-    ParticipantRole.OTHER_AGENCY: "Other agency",
-    ParticipantRole.SUPERVISOR: "Supervisor",
-    ParticipantRole.PEER: "Peer",
-}
 
 # What each walk back gap asks the person to do.
 GAP_FIXES: dict[str, str] = {

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contracts.reference.formulation import ParticipantRole
 from contracts.reference.referrals import (
     CLOSURE_REASON_LABELS,
     CLUSTERS,
@@ -16,6 +17,20 @@ from contracts.reference.referrals import (
 )
 
 LONDON = ZoneInfo("Europe/London")
+
+PARTICIPANT_ROLE_LABELS: dict[str, str] = {
+    ParticipantRole.PARENT_CARER: "Parent or carer",
+    ParticipantRole.YOUNG_PERSON: "Young person",
+    ParticipantRole.OTHER_FAMILY_MEMBER: "Other family member",
+    ParticipantRole.FAMILY_VOICE: "Family voice (speaks for the family)",
+    ParticipantRole.SCHOOL: "School",
+    ParticipantRole.PRACTITIONER: "Practitioner",
+    ParticipantRole.SOCIAL_WORKER: "Social worker",
+    ParticipantRole.HEALTH: "Health",
+    ParticipantRole.OTHER_AGENCY: "Other agency",
+    ParticipantRole.SUPERVISOR: "Supervisor",
+    ParticipantRole.PEER: "Peer",
+}
 
 SOURCES = {k.value: v for k, v in REFERRAL_SOURCE_LABELS.items()}
 DECISIONS = {k.value: v for k, v in DECISION_TYPE_LABELS.items()}

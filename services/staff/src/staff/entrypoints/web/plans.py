@@ -3,6 +3,10 @@ Children and Families code and the family's baseline; this week's scores for eve
 sub-goal in one form; the progress chart; reviews due and overdue; evaluation; closure with
 the sustainability plan; and the family's feedback. Everything goes through the goals API.
 
+Each sub-goal has its own page of actions (steps 9-10): SMART actions agreed with the family,
+each with its activity category (the categories of the evaluation's Table 4), started from the
+formulation's Next Steps or written afresh, and what was done on each as it happens.
+
 Each form sends the plan's version as the page showed it (If-Match): a plan changed since
 answers 412 and the person sees the plan as it is now. Refusals come back as the GOV.UK
 error summary with the input kept.
@@ -26,6 +30,7 @@ from contracts.reference.goals import (
     PLAN_STATUS_LABELS,
     SUB_GOAL_END_STATE_LABELS,
     SUB_GOAL_STATUS_LABELS,
+    ActivityCategory,
     ClosureReason,
     Movement,
     SubGoalStatus,
@@ -35,9 +40,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from staff.entrypoints.web import charts
-from staff.entrypoints.web.api import Api, ApiError, Refused
+from staff.entrypoints.web.api import Api, ApiError, NotFoundError, Refused
 from staff.entrypoints.web.deps import api
 from staff.entrypoints.web.forms import FormErrors, kept
+from staff.entrypoints.web.labels import PARTICIPANT_ROLE_LABELS
 from staff.entrypoints.web.tables import Table
 from staff.entrypoints.web.templating import render
 
@@ -184,6 +190,7 @@ async def plan_context(client: Api, plan_id: str) -> dict[str, Any]:
         ],
         "room": MAX_ACTIVE - len(active),
         "people": people,
+        "formulation": formulation,
         "factors": _factors(formulation),
         "figure": figure,
         "today": on.isoformat(),
@@ -207,6 +214,7 @@ async def show_plan(
     status_code: int = 200,
 ) -> Response:
     context = await plan_context(client, plan_id)
+    context.pop("formulation")
     return render(
         request, "plans/plan.html", context, errors=errors, values=values, status_code=status_code
     )
@@ -222,8 +230,12 @@ async def _submit(
     anchor: str,
     *,
     fallback: str,
+    sub_goal_id: str | None = None,
 ) -> Response:
+    """Send one change of the plan over the version the page showed; back to the plan's page
+    (or the sub-goal's, given `sub_goal_id`) at `anchor`, or that page again with the refusal."""
     form = await request.form()
+    page = f"/plans/{plan_id}" + (f"/sub-goals/{sub_goal_id}" if sub_goal_id else "")
     try:
         await client.post(
             GOALS,
@@ -231,14 +243,24 @@ async def _submit(
             body,
             if_match=str(form.get("version", "")),
             record_path=f"/v1/plans/{plan_id}",
-            return_to=f"/plans/{plan_id}",
+            return_to=page,
         )
     except Refused as exc:
         errors = FormErrors.from_api(exc, fields, fallback=fallback)
+        if sub_goal_id:
+            return await show_sub_goal(
+                request,
+                client,
+                plan_id,
+                sub_goal_id,
+                errors=errors,
+                values=kept(form),
+                status_code=exc.status,
+            )
         return await show_plan(
             request, client, plan_id, errors=errors, values=kept(form), status_code=exc.status
         )
-    return RedirectResponse(f"/plans/{plan_id}#{anchor}", status_code=303)
+    return RedirectResponse(f"{page}#{anchor}", status_code=303)
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
@@ -257,6 +279,129 @@ def _scorer(form: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     if who == "worker":
         return {"kind": "worker"}
     return {"kind": "family", "person_id": who}
+
+
+# --- A sub-goal's actions --------------------------------------------------------------------
+
+
+def _next_steps(formulation: Mapping[str, Any], people: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The formulation's Next Steps, each with who does it in words, to start an action from."""
+    owners: dict[str, str] = {}
+    for p in formulation.get("participants", []):
+        owners[p["id"]] = people.get(p.get("person_id") or "") or PARTICIPANT_ROLE_LABELS.get(
+            p["role"], str(p["role"]).replace("_", " ").capitalize()
+        )
+    return [
+        {
+            "id": step["id"],
+            "what": step["what"],
+            "who": owners.get(step["owner_participant_id"], ""),
+            "due_on": step["due_on"],
+        }
+        for step in formulation.get("next_steps", [])
+    ]
+
+
+async def sub_goal_context(
+    client: Api, plan_id: str, sub_goal_id: str, from_step: str | None = None
+) -> dict[str, Any]:
+    context = await plan_context(client, plan_id)
+    found = next(
+        (sg for sg in context["plan"]["sub_goals"] if sg["sub_goal_id"] == sub_goal_id), None
+    )
+    if found is None:
+        raise NotFoundError(404, {"title": "no such sub-goal on this plan"}, GOALS)
+    formulation = context.pop("formulation")
+    steps = _next_steps(formulation, context["people"])
+    for action in found["actions"]:
+        action["category_label"] = ACTIVITY_CATEGORY_LABELS.get(
+            ActivityCategory(action["category"]), action["category"]
+        )
+    step = next((s for s in steps if s["id"] == from_step), None)
+    prefill = {"what": step["what"], "who": step["who"], "by_when": step["due_on"]} if step else {}
+    return {**context, "sg": found, "next_steps": steps, "prefill": prefill}
+
+
+async def show_sub_goal(
+    request: Request,
+    client: Api,
+    plan_id: str,
+    sub_goal_id: str,
+    *,
+    from_step: str | None = None,
+    errors: FormErrors | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = await sub_goal_context(client, plan_id, sub_goal_id, from_step)
+    return render(
+        request,
+        "plans/sub-goal.html",
+        context,
+        errors=errors,
+        values={**context["prefill"], **(values or {})},
+        status_code=status_code,
+    )
+
+
+@router.get("/{plan_id}/sub-goals/{sub_goal_id}")
+async def sub_goal_page(
+    plan_id: str,
+    sub_goal_id: str,
+    request: Request,
+    client: ApiDep,
+    from_step: str | None = None,
+) -> Response:
+    return await show_sub_goal(request, client, plan_id, sub_goal_id, from_step=from_step)
+
+
+@router.post("/{plan_id}/sub-goals/{sub_goal_id}/actions")
+async def agree_action(
+    plan_id: str, sub_goal_id: str, request: Request, client: ApiDep
+) -> Response:
+    form = await request.form()
+    body = {
+        "what": _text(form, "what"),
+        "who": _text(form, "who"),
+        "by_when": _text(form, "by_when") or None,
+        "category": _text(form, "category") or None,
+        "on": _text(form, "agreed_on") or today().isoformat(),
+    }
+    fields = {k: k for k in ("what", "who", "by_when", "category")} | {"on": "agreed_on"}
+    return await _submit(
+        request,
+        client,
+        plan_id,
+        f"/sub-goals/{sub_goal_id}/actions",
+        body,
+        fields,
+        "actions",
+        fallback="agree-action",
+        sub_goal_id=sub_goal_id,
+    )
+
+
+@router.post("/{plan_id}/sub-goals/{sub_goal_id}/actions/{action_id}/progress")
+async def action_progress(
+    plan_id: str, sub_goal_id: str, action_id: str, request: Request, client: ApiDep
+) -> Response:
+    form = await request.form()
+    prefix = f"done-{action_id}-"
+    body = {
+        "on": _text(form, f"{prefix}on") or today().isoformat(),
+        "note": _text(form, f"{prefix}note"),
+    }
+    return await _submit(
+        request,
+        client,
+        plan_id,
+        f"/sub-goals/{sub_goal_id}/actions/{action_id}/progress",
+        body,
+        {"on": f"{prefix}on", "note": f"{prefix}note"},
+        f"action-{action_id}",
+        fallback=f"action-{action_id}",
+        sub_goal_id=sub_goal_id,
+    )
 
 
 # --- Pages -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from staff.entrypoints.web.api import Api, ApiError, Refused
 from staff.entrypoints.web.deps import api
 from staff.entrypoints.web.forms import FormErrors, kept
-from staff.entrypoints.web.formulations import ROLE_LABELS
+from staff.entrypoints.web.labels import PARTICIPANT_ROLE_LABELS as ROLE_LABELS
 from staff.entrypoints.web.plans import score_items, today
 from staff.entrypoints.web.templating import render
 
