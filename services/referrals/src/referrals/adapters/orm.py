@@ -37,6 +37,8 @@ contacts = Table(
     Column("family_id", Uuid, nullable=True),
     Column("status", String(32), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
+    # The practice date: the day the request for help was made (the list's date filters).
+    Column("opened_on", Date, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("decision_type", String(64), nullable=True),
     Column("decided_at", UtcDateTime, nullable=True),
@@ -47,6 +49,7 @@ Index("ix_contacts_agency_opened", contacts.c.referring_agency_id, contacts.c.op
 Index("ix_contacts_status_opened", contacts.c.status, contacts.c.opened_at)
 Index("ix_contacts_team_opened", contacts.c.team_id, contacts.c.opened_at)
 Index("ix_contacts_opened", contacts.c.opened_at, contacts.c.contact_id)
+Index("ix_contacts_opened_on", contacts.c.opened_on)
 
 # The children and adults a contact is about (the caller too, when registered).
 contact_people = Table(

@@ -62,6 +62,7 @@ class ContactRepository(SnapshotRepository[Contact, uuid.UUID]):
             "decided_at": contact.decided_at,
             "is_rereferral": contact.is_rereferral,
             "opened_at": contact.opened_at,
+            "opened_on": contact.practice_opened_on,
             "updated_at": utcnow(),
         }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from runtime.pagination import PageRequest
@@ -51,10 +51,6 @@ class AllocationFilters:
         return {k: str(v) for k, v in asdict(self).items() if v is not None}
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
-
-
 async def list_contacts(
     session: AsyncSession, filters: ContactFilters, page: PageRequest
 ) -> list[tuple[Contact, int]]:
@@ -76,10 +72,11 @@ async def list_contacts(
             q = q.where(column == value)
     if filters.visible_team_id is not None:
         q = q.where(contacts_allocated_to_team(filters.visible_team_id))
+    # By the day the request for help was made, not the day it was written up.
     if filters.opened_from is not None:
-        q = q.where(c.opened_at >= _start_of(filters.opened_from))
+        q = q.where(c.opened_on >= filters.opened_from)
     if filters.opened_to is not None:
-        q = q.where(c.opened_at < _start_of(filters.opened_to + timedelta(days=1)))
+        q = q.where(c.opened_on <= filters.opened_to)
     if filters.person_id is not None:
         link = orm.contact_people.c
         q = q.where(
