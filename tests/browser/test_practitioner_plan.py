@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.arrange import add_worker, allocate_family, eventually
+from tests.browser.arrange import add_worker, allocate_family, completed_formulation, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -247,3 +247,55 @@ def test_a_practitioner_formulates_plans_scores_and_closes(page, system, sign_in
     page.wait_for_load_state()
     assert "Would recommend the service" in page.locator("main").inner_text()
     check_page(page, "plan-closed")
+
+
+def test_a_plan_that_is_not_progressing_goes_back_to_formulation(page, system, sign_in, check_page):
+    formulation_id = completed_formulation(system, "The mornings are not the whole story")
+    with system.api("formulation", "admin") as f:
+        formulation = f.get(f"/v1/formulations/{formulation_id}").json()
+
+    def opened() -> str | None:  # goals learns of the completed formulation from events
+        with system.api("goals", "admin") as g:
+            r = g.post(
+                "/v1/plans",
+                json={
+                    "family_id": formulation["subject"]["family_id"],
+                    "formulation_id": formulation_id,
+                    "overall_goal": "Jay is in school every day",
+                },
+            )
+        return r.json()["plan_id"] if r.status_code == 201 else None
+
+    plan_id = eventually(opened, timeout=60)
+
+    sign_in(page, "admin", name="Lee Ward", start=f"/plans/{plan_id}")
+    page.get_by_text("Send the plan back to formulation instead").click()
+    back = page.locator("#return-to-formulation")
+    back.get_by_label("New information changes our understanding").check()
+    back.get_by_role("button", name="Send the plan back to formulation").click()
+    # Why is needed: refused, said beside the field, the choice kept and the form open.
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert summary.get_by_role("link").first.get_attribute("href") == "#return_rationale"
+    assert back.get_by_label("New information changes our understanding").is_checked()
+    assert back.locator("#return_rationale").is_visible()
+    check_page(page, "return-needs-why")
+
+    back.locator("#return_rationale").fill("School told us Jay is being bullied on the bus")
+    back.get_by_role("button", name="Send the plan back to formulation").click()
+    page.wait_for_url(f"**/plans/{plan_id}#returned")
+    assert "Returned to formulation" in page.locator(".govuk-caption-l").inner_text()
+    returned = page.locator("#returned + dl").inner_text()
+    assert "School told us Jay is being bullied on the bus" in returned
+    assert page.locator("#closure").count() == 0  # nothing more to do on this plan
+    check_page(page, "returned-to-formulation")
+
+    # The formulation comes back as a new draft version (from the goals service's event).
+    page.get_by_role("link", name="the formulation's versions").click()
+
+    def reopened() -> bool:
+        page.reload()
+        return page.locator("main").get_by_text("Draft", exact=True).count() == 1
+
+    eventually(reopened, timeout=60)
+    check_page(page, "formulation-versions")

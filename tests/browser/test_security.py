@@ -62,3 +62,17 @@ def test_sign_out_ends_the_session(page, system, sign_in):
     expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
     page.goto(system.staff_url + "/")
     page.wait_for_url(re.compile(re.escape(system.issuer_url) + "/authorize"))
+
+
+def test_the_sign_in_form_posted_without_its_csrf_token_is_refused(page, system, check_page):
+    page.goto(system.staff_url + "/")
+    page.wait_for_url(re.compile(re.escape(system.issuer_url) + "/authorize"))
+    page.locator("input[name=role][value=admin]").check()
+    page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
+    with page.expect_response(re.compile(re.escape(system.issuer_url) + "/authorize")) as sent:
+        page.get_by_role("button", name="Sign in").click()
+    assert sent.value.status == 403
+    expect(page.get_by_role("heading", name="Sign-in refused")).to_be_visible()
+    check_page(page, "sign-in-refused")
+    # No code came back: the staff pages still have no session.
+    assert "lpm_staff_session" not in {c["name"] for c in page.context.cookies(system.staff_url)}

@@ -28,6 +28,7 @@ from contracts.reference.goals import (
     EVALUATION_DECISION_LABELS,
     MOVEMENT_LABELS,
     PLAN_STATUS_LABELS,
+    RETURN_TO_FORMULATION_REASON_LABELS,
     SUB_GOAL_END_STATE_LABELS,
     SUB_GOAL_STATUS_LABELS,
     ActivityCategory,
@@ -197,6 +198,7 @@ async def plan_context(client: Api, plan_id: str) -> dict[str, Any]:
         "codes": code_items,
         "scores": score_items,
         "closure_reasons": CLOSURE_REASON_LABELS,
+        "return_reasons": RETURN_TO_FORMULATION_REASON_LABELS,
         "end_states": SUB_GOAL_END_STATE_LABELS,
         "decisions": EVALUATION_DECISION_LABELS,
         "activity_categories": ACTIVITY_CATEGORY_LABELS,
@@ -614,6 +616,29 @@ async def close_plan(plan_id: str, request: Request, client: ApiDep) -> Response
     }
     return await _submit(
         request, client, plan_id, "/closure", body, fields, "closure", fallback="closure"
+    )
+
+
+@router.post("/{plan_id}/return-to-formulation")
+async def return_to_formulation(plan_id: str, request: Request, client: ApiDep) -> Response:
+    """Step 14: a plan that is not progressing goes back to formulation, saying why; its open
+    sub-goals end as replaced and the revised formulation opens the next plan."""
+    form = await request.form()
+    body = {
+        "reason": _text(form, "return_reason") or None,
+        "rationale": _text(form, "return_rationale"),
+        "on": _text(form, "returned_on") or today().isoformat(),
+    }
+    fields = {"reason": "return_reason", "rationale": "return_rationale", "on": "returned_on"}
+    return await _submit(
+        request,
+        client,
+        plan_id,
+        "/return-to-formulation",
+        body,
+        fields,
+        "returned",
+        fallback="return-to-formulation",
     )
 
 
