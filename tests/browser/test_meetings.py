@@ -10,7 +10,8 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-HELD_ON = (date.today() - timedelta(days=2)).isoformat()
+HELD = date.today() - timedelta(days=2)
+HELD_ON = HELD.isoformat()
 
 
 def _scores(page, moment: str, scores: list[int | None]) -> None:  # type: ignore[no-untyped-def]
@@ -43,6 +44,7 @@ def test_a_facilitator_records_a_meeting_and_measures_alignment(page, system, si
     page.get_by_role("button", name="Record the meeting").click()
     page.wait_for_url("**/meetings/*")
     assert page.get_by_role("heading", name="Rethink Space", level=1).is_visible()
+    assert page.locator(".govuk-caption-l").inner_text() == f"{HELD.day} {HELD:%B %Y}"
     meeting_url = page.url.split("#")[0]
 
     for role, agency in (("parent_carer", ""), ("young_person", ""), ("school", "school-7")):
@@ -79,7 +81,7 @@ def test_a_facilitator_records_a_meeting_and_measures_alignment(page, system, si
 
     page.get_by_role("link", name="Meetings").first.click()
     listed = page.locator(f'a[href="{meeting_url.removeprefix(system.staff_url)}"]')
-    assert listed.inner_text() == f"Rethink Space on {HELD_ON}"
+    assert listed.inner_text() == f"Rethink Space on {HELD.day} {HELD:%B %Y}"
 
 
 def test_a_meeting_is_scored_and_measured_without_javascript(browser, system, sign_in, check_page):
