@@ -220,3 +220,73 @@ def completed_formulation(system: Any, hypothesis: str) -> str:
         )
         change("POST", "/complete")
     return fid
+
+
+def open_plan(system: Any, formulation_id: str) -> str:
+    """An administrator opens the family plan of a completed formulation (once the goals
+    service has learnt of it from the event stream)."""
+    with system.api("formulation", "admin") as f:
+        formulation = _ok(f.get(f"/v1/formulations/{formulation_id}"))
+
+    def opened() -> str | None:
+        with system.api("goals", "admin") as g:
+            r = g.post(
+                "/v1/plans",
+                json={
+                    "family_id": formulation["subject"]["family_id"],
+                    "formulation_id": formulation_id,
+                    "overall_goal": formulation["overall_goal"]["description"],
+                },
+            )
+        return str(r.json()["plan_id"]) if r.status_code == 201 else None
+
+    return str(eventually(opened, timeout=60))
+
+
+def agree_sub_goal_with_action(
+    system: Any, plan_id: str, formulation_id: str, *, code: str, what: str, action: str
+) -> None:
+    """A sub-goal about the family's first person and the formulation's presenting issue, that
+    person's baseline, and one action of parenting work."""
+    with system.api("formulation", "admin") as f:
+        formulation = _ok(f.get(f"/v1/formulations/{formulation_id}"))
+    person = next(p["person_id"] for p in formulation["participants"] if p["person_id"])
+    issue = formulation["factors"]["presenting"][0]["id"]
+    day = time.strftime("%Y-%m-%d")
+    with system.api("goals", "admin") as g:
+        plan = g.get(f"/v1/plans/{plan_id}")
+        etag = plan.headers["etag"]
+
+        def post(path: str, payload: Any) -> Any:
+            nonlocal etag
+            r = g.post(f"/v1/plans/{plan_id}{path}", json=payload, headers={"If-Match": etag})
+            etag = r.headers.get("etag", etag)
+            return _ok(r)
+
+        body = post(
+            "/sub-goals",
+            {
+                "what": what,
+                "measure": "The family's score at the weekly visit",
+                "by_when": day,
+                "code": code,
+                "person_ids": [person],
+                "factor_ids": [issue],
+                "on": day,
+            },
+        )
+        sub_goal = next(sg["sub_goal_id"] for sg in body["sub_goals"] if sg["code"] == code)
+        post(
+            f"/sub-goals/{sub_goal}/baseline",
+            {"score": 3, "on": day, "given_by": {"kind": "family", "person_id": person}},
+        )
+        post(
+            f"/sub-goals/{sub_goal}/actions",
+            {
+                "what": action,
+                "who": "Worker and Mum",
+                "by_when": day,
+                "category": "parenting_work",
+                "on": day,
+            },
+        )

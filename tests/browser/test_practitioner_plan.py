@@ -11,7 +11,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.arrange import add_worker, allocate_family, completed_formulation, eventually
+from tests.browser.arrange import (
+    add_worker,
+    allocate_family,
+    completed_formulation,
+    eventually,
+    open_plan,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -251,22 +257,7 @@ def test_a_practitioner_formulates_plans_scores_and_closes(page, system, sign_in
 
 def test_a_plan_that_is_not_progressing_goes_back_to_formulation(page, system, sign_in, check_page):
     formulation_id = completed_formulation(system, "The mornings are not the whole story")
-    with system.api("formulation", "admin") as f:
-        formulation = f.get(f"/v1/formulations/{formulation_id}").json()
-
-    def opened() -> str | None:  # goals learns of the completed formulation from events
-        with system.api("goals", "admin") as g:
-            r = g.post(
-                "/v1/plans",
-                json={
-                    "family_id": formulation["subject"]["family_id"],
-                    "formulation_id": formulation_id,
-                    "overall_goal": "Jay is in school every day",
-                },
-            )
-        return r.json()["plan_id"] if r.status_code == 201 else None
-
-    plan_id = eventually(opened, timeout=60)
+    plan_id = open_plan(system, formulation_id)
 
     sign_in(page, "admin", name="Lee Ward", start=f"/plans/{plan_id}")
     page.get_by_text("Send the plan back to formulation instead").click()

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.arrange import completed_formulation
+from tests.browser.arrange import agree_sub_goal_with_action, completed_formulation, open_plan
 
 pytestmark = pytest.mark.integration
 
 
 def test_a_supervisor_reviews_a_plan(page, system, sign_in, check_page):
     formulation_id = completed_formulation(system, "Mornings became a battleground after Dad left")
+    plan_id = open_plan(system, formulation_id)
+    agree_sub_goal_with_action(
+        system,
+        plan_id,
+        formulation_id,
+        code="S1",
+        what="Mornings are calm and safe",
+        action="Practise the morning routine chart with Mum",
+    )
 
     sign_in(page, "supervisor", name="Sam Reid", start="/supervision")
     link = page.locator(f'a[href="/supervision/{formulation_id}"]')
@@ -20,6 +29,11 @@ def test_a_supervisor_reviews_a_plan(page, system, sign_in, check_page):
     link.click()
     assert "Mornings became a battleground after Dad left" in page.locator("main").inner_text()
     assert "Mornings end in arguments" in page.locator("main").inner_text()  # the priority
+    # The plan beside it: each sub-goal with its movement and the actions agreed for it.
+    plan = page.locator("table", has_text="Mornings are calm and safe").inner_text()
+    assert "Being worked on" in plan
+    assert "Practise the morning routine chart with Mum (parenting work)" in plan
+    assert page.locator(f'a[href="/plans/{plan_id}"]').is_visible()
 
     # "No" needs the reason why not: refused, said beside the field, the choice kept.
     page.locator("input[name=kind][value=group]").check()

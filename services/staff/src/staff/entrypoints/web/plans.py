@@ -156,6 +156,15 @@ def review_state(sub_goal: Mapping[str, Any], on: date) -> tuple[str, str] | Non
     return None
 
 
+def describe_sub_goal(sg: dict[str, Any]) -> None:
+    """A sub-goal as the API answers it, with its status, movement and actions' kinds of work
+    in words."""
+    sg["status_label"] = SUB_GOAL_STATUS_LABELS[SubGoalStatus(sg["status"])]
+    sg["movement_label"] = MOVEMENT_LABELS[Movement(sg["movement"])]
+    for action in sg["actions"]:
+        action["category_label"] = ACTIVITY_CATEGORY_LABELS[ActivityCategory(action["category"])]
+
+
 async def plan_context(client: Api, plan_id: str) -> dict[str, Any]:
     result = await client.get(GOALS, f"/v1/plans/{plan_id}")
     plan = result.body
@@ -174,9 +183,8 @@ async def plan_context(client: Api, plan_id: str) -> dict[str, Any]:
     on = today()
     sub_goals = plan["sub_goals"]
     for sg in sub_goals:
+        describe_sub_goal(sg)
         sg["review"] = review_state(sg, on)
-        sg["status_label"] = SUB_GOAL_STATUS_LABELS[SubGoalStatus(sg["status"])]
-        sg["movement_label"] = MOVEMENT_LABELS[Movement(sg["movement"])]
     active = [sg for sg in sub_goals if sg["status"] == SubGoalStatus.ACTIVE]
     return {
         "plan": plan,
@@ -315,10 +323,6 @@ async def sub_goal_context(
         raise NotFoundError(404, {"title": "no such sub-goal on this plan"}, GOALS)
     formulation = context.pop("formulation")
     steps = _next_steps(formulation, context["people"])
-    for action in found["actions"]:
-        action["category_label"] = ACTIVITY_CATEGORY_LABELS.get(
-            ActivityCategory(action["category"]), action["category"]
-        )
     step = next((s for s in steps if s["id"] == from_step), None)
     prefill = {"what": step["what"], "who": step["who"], "by_when": step["due_on"]} if step else {}
     return {**context, "sg": found, "next_steps": steps, "prefill": prefill}

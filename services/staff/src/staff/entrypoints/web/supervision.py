@@ -22,7 +22,7 @@ from staff.entrypoints.web.api import Api, ApiError, Refused
 from staff.entrypoints.web.deps import api
 from staff.entrypoints.web.forms import FormErrors, kept
 from staff.entrypoints.web.labels import PARTICIPANT_ROLE_LABELS as ROLE_LABELS
-from staff.entrypoints.web.plans import score_items, today
+from staff.entrypoints.web.plans import describe_sub_goal, score_items, today
 from staff.entrypoints.web.templating import render
 
 router = APIRouter()
@@ -73,6 +73,9 @@ async def review_context(client: Api, formulation_id: str) -> dict[str, Any]:
             )
         except ApiError:
             plans = []
+    for plan in plans:
+        for sg in plan.body["sub_goals"]:
+            describe_sub_goal(sg)
     factors = {x["id"]: x for fs in f.get("factors", {}).values() for x in fs}
     return {
         "f": f,
