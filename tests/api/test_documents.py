@@ -4,10 +4,12 @@ documented (checked at the end of every run by runtime.testing, unit-tested here
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
 import pytest
+from contracts.plausibility import TEXT_PATTERN, text_problem
 from runtime.observed_statuses import undocumented
 from runtime.openapi import is_public, operations
 from runtime.services import DATA_SERVICES
@@ -95,3 +97,81 @@ def test_a_status_observed_but_not_documented_is_reported() -> None:
     assert undocumented(seen, {"referrals": document}) == [
         "referrals: GET /v1/contacts/{contact_id} answered 418, undocumented"
     ]
+
+
+# Keywords of the framework's own that mean a bound it could not put into the schema: the
+# server would apply it, the document would not say it.
+LEAKED_BOUNDS = {"ge", "le", "gt", "lt", "min_length", "max_length", "multiple_of", "strict"}
+
+
+def _schemas_in(node: Any, path: str = "") -> Any:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _schemas_in(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schemas_in(value, f"{path}/{index}")
+
+
+@pytest.mark.parametrize("name", sorted(DATA_SERVICES))
+def test_every_bound_the_server_applies_is_stated_in_json_schema_terms(name: str) -> None:
+    leaked = [
+        f"{path}: {key}"
+        for path, node in _schemas_in(DOCUMENTS[name])
+        if not path.endswith("/properties")
+        for key in LEAKED_BOUNDS & set(node)
+    ]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("name", sorted(DATA_SERVICES))
+def test_every_free_text_a_request_may_send_states_the_characters_it_may_not_hold(
+    name: str,
+) -> None:
+    """The body rule of runtime.jsonbody (no control or direction-override characters) is in
+    the schema of every string of every request body, so a schema-valid body passes it."""
+    document = DOCUMENTS[name]
+    schemas = document["components"]["schemas"]
+    seen: set[str] = set()
+    strings = 0
+
+    def visit(schema: Any, where: str) -> None:
+        nonlocal strings
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            target = schema["$ref"].rsplit("/", 1)[-1]
+            if target not in seen:
+                seen.add(target)
+                visit(schemas[target], target)
+            return
+        kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
+        if "string" in kinds:
+            strings += 1
+            if not any(k in schema for k in ("format", "enum", "const")):
+                assert "pattern" in schema, where
+                if schema["pattern"] != TEXT_PATTERN:
+                    assert not re.search(schema["pattern"], "\u202e"), where
+        for key, value in schema.items():
+            if key in ("properties", "$defs"):
+                for field, sub in value.items():
+                    visit(sub, f"{where}.{field}")
+            elif key in ("items", "additionalProperties", "not", "propertyNames"):
+                visit(value, f"{where}[{key}]")
+            elif key in ("anyOf", "oneOf", "allOf"):
+                for sub in value:
+                    visit(sub, where)
+
+    for path, method, operation in operations(document):
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            visit(content["schema"], f"{method.upper()} {path}")
+    if any("requestBody" in op for _, _, op in operations(document)):
+        assert strings, "no request body holds a string?"
+
+
+def test_the_text_pattern_is_the_body_rule() -> None:
+    for text in ("Attendance has dropped", "line one\nline two\ttabbed", "Zoë Ó Briain"):
+        assert re.fullmatch(TEXT_PATTERN, text) and text_problem(text) is None
+    for text in ("bell\x07", "Hart\u202egnp.exe", "C1\x85", "nul\x00", "isolate\u2066"):
+        assert not re.fullmatch(TEXT_PATTERN, text) and text_problem(text)

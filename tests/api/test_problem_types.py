@@ -3,12 +3,16 @@ OpenAPI documents all read; the platform's own refusals say what went wrong and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from runtime.domain import DomainError
+from runtime.fields import today
+from runtime.migrations import upgrade
 from runtime.problems import STANDARD, ProblemRegistry, ProblemType
 from runtime.services import DATA_SERVICES as SERVICES
 from runtime.testing import Issuer, platform_settings
@@ -125,3 +129,136 @@ def _domain_errors() -> list[type[DomainError]]:
         found.append(error)
         stack.extend(error.__subclasses__())
     return found
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def test_a_problem_type_is_a_page_for_a_browser(referrals: httpx.AsyncClient) -> None:
+    r = await referrals.get("/problems/precondition-failed", headers={"Accept": BROWSER_ACCEPT})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["vary"] == "Accept"
+    problem = STANDARD["precondition-failed"]
+    page = r.text
+    assert "<h1>The record has changed since you read it</h1>" in page
+    assert "What went wrong" in page and "How to fix it" in page
+    # The registry's words, escaped, with its `code` spans as code.
+    assert "send it with If-Match set to the new ETag" in page
+    assert "<code>current_etag</code>" in page
+    assert problem.uri in page and "412" in page
+    assert "http" not in page.split("<body>")[1].replace("HTTP 412", "")  # nothing fetched
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "*/*", "text/html;q=0.5, */*"])
+async def test_a_problem_type_is_json_for_a_client(
+    referrals: httpx.AsyncClient, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    r = await referrals.get("/problems/precondition-failed", headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == STANDARD["precondition-failed"].document()
+
+
+async def test_a_domain_rule_page_says_what_went_wrong_and_how_to_fix_it(
+    referrals: httpx.AsyncClient,
+) -> None:
+    r = await referrals.get("/problems/decision-incomplete", headers={"Accept": BROWSER_ACCEPT})
+    assert r.status_code == 200
+    assert "<h1>The decision needs more information</h1>" in r.text
+    assert "see title" not in r.text
+
+
+@pytest.fixture
+async def running_referrals(issuer: Issuer, tmp_path) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """Referrals with its database (SQLite, migrated), no workers: for refusals that need a
+    handler's dependencies."""
+    await asyncio.to_thread(
+        upgrade, SERVICES["referrals"].migrations, f"sqlite+aiosqlite:///{tmp_path}/referrals.db"
+    )
+    app = build("referrals", issuer, tmp_path)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r") as client,
+    ):
+        yield client
+
+
+async def test_a_literal_path_sent_with_another_method_is_405_not_a_bad_parameter(
+    running_referrals: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    # /v1/people/matches is POST only; PATCH must not be read as /v1/people/{person_id}.
+    r = await running_referrals.patch(
+        "/v1/people/matches", json={}, headers=issuer.headers("admin")
+    )
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
+    assert r.json()["type"] == "/problems/method-not-allowed"
+    # A malformed id of the parameter route itself is still named as such.
+    r = await running_referrals.get("/v1/people/not-a-uuid", headers=issuer.headers("admin"))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "person_id"
+
+
+async def test_an_empty_idempotency_key_is_refused_and_changes_nothing(
+    running_referrals: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    headers = {**issuer.headers("duty_advice"), "Idempotency-Key": ""}
+    r = await running_referrals.post(
+        "/v1/contacts", json={"source": "early_help_hub"}, headers=headers
+    )
+    assert r.status_code == 400
+    assert r.json()["type"] == "/problems/bad-request"
+    assert "Idempotency-Key" in r.json()["detail"]
+    listed = await running_referrals.get("/v1/contacts", headers=issuer.headers("duty_advice"))
+    assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize("since", ["0.5", "0", "2026-01-15", "2026-01-15T10:00:00"])
+async def test_a_time_parameter_takes_rfc_3339_only(
+    running_referrals: httpx.AsyncClient, issuer: Issuer, since: str
+) -> None:
+    r = await running_referrals.get(
+        "/v1/audit/refusals", params={"since": since}, headers=issuer.headers("admin")
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "since"
+    ok = await running_referrals.get(
+        "/v1/audit/refusals",
+        params={"since": "2026-01-15T10:00:00Z"},
+        headers=issuer.headers("admin"),
+    )
+    assert ok.status_code == 200
+
+
+async def test_a_future_practice_date_is_refused_as_the_rule_not_as_a_malformed_request(
+    running_referrals: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    r = await running_referrals.post(
+        "/v1/contacts",
+        json={"source": "early_help_hub", "opened_on": tomorrow},
+        headers=issuer.headers("duty_advice"),
+    )
+    assert r.status_code == 422
+    problem = r.json()
+    assert problem["type"] == "/problems/invalid-practice-date"
+    assert problem["errors"] == [{"field": "opened_on", "message": f"{tomorrow} is in the future"}]
+    assert not STANDARD["invalid-practice-date"].malformed_request
+    listed = await running_referrals.get("/v1/contacts", headers=issuer.headers("duty_advice"))
+    assert listed.json()["items"] == []
+
+
+async def test_a_future_practice_date_beside_a_malformed_field_is_a_malformed_request(
+    running_referrals: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    r = await running_referrals.post(
+        "/v1/contacts",
+        json={"source": "no-such-source", "opened_on": tomorrow},
+        headers=issuer.headers("duty_advice"),
+    )
+    assert r.status_code == 422
+    assert r.json()["type"] == "/problems/validation-error"
+    assert {e["field"] for e in r.json()["errors"]} == {"source", "opened_on"}

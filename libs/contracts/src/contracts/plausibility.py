@@ -12,7 +12,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The ranges written as regex escapes, so the same text serves Python here and ECMA-262 in the
+# API documents (`TEXT_PATTERN`, the `pattern` of every string a request may send).
+_FORBIDDEN_RANGES = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+FORBIDDEN_IN_TEXT = re.compile(f"[{_FORBIDDEN_RANGES}]")
+TEXT_PATTERN = f"^[^{_FORBIDDEN_RANGES}]*$"
 
 # Nobody on record has lived longer; an older date of birth is a typing slip (1800-01-01).
 OLDEST_AGE_YEARS = 120

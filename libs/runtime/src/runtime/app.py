@@ -8,11 +8,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +27,7 @@ from runtime.errors import (
     install_problem_handlers,
     problem_response,
 )
+from runtime.fields import IsoDateTime
 from runtime.idempotency import IdempotencyMiddleware
 from runtime.identity import Principal, Role
 from runtime.jsonbody import strict_json_body
@@ -38,7 +38,7 @@ from runtime.openapi import install_openapi
 from runtime.outbox import OutboxRelay
 from runtime.pagination import MAX_PAGE_SIZE
 from runtime.policy import Policy, rule
-from runtime.problems import STANDARD
+from runtime.problems import STANDARD, problem_page
 from runtime.retention import prune_forever
 from runtime.security import authorise, principal
 from runtime.settings import ServiceSettings
@@ -252,7 +252,9 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         "/problems/{code}",
         tags=["health"],
         summary="What a problem type means and how to fix it",
+        description="JSON by default; a page for people when `Accept` prefers `text/html`.",
         response_model=ProblemTypeResponse,
+        responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
     )
     async def problem_type(
         request: Request,
@@ -261,7 +263,10 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         problem = app.state.problems.get(code)
         if problem is None:
             raise ProblemError(404, f"no problem type {code!r} is defined by this service")
-        return problem.document()
+        vary = {"Vary": "Accept"}
+        if prefers_html(request.headers.get("accept", "")):
+            return HTMLResponse(problem_page(problem, definition.title), headers=vary)
+        return JSONResponse(problem.document(), headers=vary)
 
     app.include_router(audit_router)
     for router in definition.routers:
@@ -276,6 +281,27 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     app.add_middleware(RequestIds)
     app.add_middleware(HeaderSizeLimit, max_bytes=settings.platform.max_header_bytes)
     return app
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether an Accept header ranks text/html above JSON (a browser's does; a client's that
+    names no type, or `*/*`, does not)."""
+    quality: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media:
+            quality[media.lower()] = max(q, quality.get(media.lower(), 0.0))
+    html_q = quality.get("text/html", 0.0)
+    json_q = max(quality.get(m, 0.0) for m in ("application/json", "application/*", "*/*"))
+    return html_q > 0 and html_q > json_q
 
 
 class ProblemTypeResponse(BaseModel):
@@ -328,7 +354,9 @@ async def list_audit(
 @audit_router.get("/v1/audit/refusals", summary="Refused attempts (403, 404) counted")
 async def count_refusals(
     request: Request,
-    since: datetime | None = Query(None, description="count only those at or after this time"),
+    since: IsoDateTime | None = Query(
+        None, description="count only those at or after this time (RFC 3339, with its offset)"
+    ),
 ) -> dict[str, Any]:
     return await audit.refusal_counts(request.app.state.db, request.app.state.tables, since)
 

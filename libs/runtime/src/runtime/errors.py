@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from runtime.db import database_unavailable
 from runtime.domain import DomainError, FieldError
+from runtime.fields import rule_of
 from runtime.problems import PROBLEM_JSON, STANDARD, ProblemRegistry
 from runtime.refusals import note_refusal
 
@@ -145,6 +146,24 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def _methods_of_other_paths(request: Request) -> list[str]:
+    """The methods of the routes matching the request's path under another path template than
+    the route that took the request (the one with its method)."""
+    path = request.scope.get("path", "")
+    by_template: dict[str, set[str]] = {}
+    for context in iter_route_contexts(request.app.router.routes):
+        regex = getattr(context, "path_regex", None)
+        if regex is not None and context.path and regex.match(path):
+            by_template.setdefault(context.path, set()).update(context.methods or ())
+    methods: set[str] = set()
+    for methods_of_template in by_template.values():
+        if request.method not in methods_of_template:
+            methods |= methods_of_template
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -183,7 +202,22 @@ def install_problem_handlers(app: FastAPI) -> None:
                 detail=f"the body is not valid JSON: {reason} at {where}",
                 errors=[FieldError("body", f"{reason} at {where}")],
             )
+        if any(e["loc"][:1] == ("path",) for e in raw):
+            # A literal path (`/v1/people/matches`) read as another route's parameter: the
+            # path is the literal route's, which does not have this method.
+            allowed = _methods_of_other_paths(request)
+            if allowed:
+                return problem_response(
+                    request, 405, "method-not-allowed", headers={"Allow": ", ".join(allowed)}
+                )
         errors = [FieldError(_field_of(tuple(e["loc"])), e["msg"]) for e in raw]
+        rules = {rule_of(e) for e in raw}
+        if len(rules) == 1 and None not in rules:
+            # Well-formed, but against a rule the schema cannot state (a date after today).
+            code = rules.pop()
+            assert code is not None
+            await note_refusal(request, 422, errors[0].message)
+            return problem_response(request, 422, code, detail=errors[0].message, errors=errors)
         return problem_response(
             request,
             422,

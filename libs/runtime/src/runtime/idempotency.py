@@ -156,7 +156,7 @@ class IdempotencyMiddleware:
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         key = headers.get("idempotency-key")
-        if not key:
+        if key is None:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
@@ -165,11 +165,14 @@ class IdempotencyMiddleware:
         except ProblemError:
             await self.app(scope, receive, send)  # the route's own check answers 401
             return
-        if len(key) > MAX_KEY_LENGTH:
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
             await _send(
                 send,
                 400,
-                _problem("bad-request", f"Idempotency-Key is longer than {MAX_KEY_LENGTH}"),
+                _problem(
+                    "bad-request",
+                    f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters (got {len(key)})",
+                ),
             )
             return
         # Read the whole body (already capped by BodySizeLimit) to hash it, then replay it.

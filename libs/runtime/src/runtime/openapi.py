@@ -7,7 +7,8 @@ machinery, so the document cannot drift from it:
   validation, Idempotency-Key on POST, If-Match where the handler calls `require_if_match`), each
   as `application/problem+json` with an example per problem type of the service's registry;
 - `ETag` on the responses of handlers that call `set_etag`;
-- an example on every request body (the model's own, else one built from its schema).
+- an example on every request body (the model's own, else one built from its schema);
+- the characters no request text may hold (`runtime.jsonbody`), as a `pattern` on its strings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from copy import deepcopy
 from types import CodeType
 from typing import Any
 
+from contracts.plausibility import TEXT_PATTERN
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -154,6 +156,42 @@ def complete(
     # FastAPI's own validation schemas are replaced by Problem everywhere.
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    _state_allowed_text(document, schemas)
+
+
+def _state_allowed_text(document: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Every string a request body may hold says which characters it may not (the text rule
+    of `runtime.jsonbody`, refused before any handler): `pattern` on the strings, and on the
+    keys of free-form objects."""
+    seen: set[int] = set()
+
+    def visit(schema: Any) -> None:
+        if not isinstance(schema, dict) or id(schema) in seen:
+            return
+        seen.add(id(schema))
+        if "$ref" in schema:
+            visit(schemas.get(schema["$ref"].rsplit("/", 1)[-1]))
+        kinds = schema.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        free_text = not any(k in schema for k in ("pattern", "format", "enum", "const"))
+        if "string" in kinds and free_text:
+            schema["pattern"] = TEXT_PATTERN
+        extra = schema.get("additionalProperties")
+        if "object" in kinds and extra not in (None, False):
+            schema.setdefault("propertyNames", {"pattern": TEXT_PATTERN})
+        for key in ("items", "additionalProperties", "not"):
+            visit(schema.get(key))
+        for key in ("properties", "patternProperties", "$defs"):
+            for sub in (schema.get(key) or {}).values():
+                visit(sub)
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            for sub in schema.get(key) or []:
+                visit(sub)
+
+    for _path, _method, operation in operations(document):
+        for media, content in operation.get("requestBody", {}).get("content", {}).items():
+            if "json" in media:
+                visit(content.get("schema"))
 
 
 def _security_schemes(policy: Policy) -> dict[str, Any]:

@@ -9,6 +9,7 @@ Two ways in, both found by every service without further wiring:
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,53 @@ class ProblemType:
             "description": self.description,
             "how_to_fix": self.fix,
         }
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} ({status}): {service}</title>
+<style>
+body {{ font-family: Arial, sans-serif; max-width: 42em; margin: 2em auto; padding: 0 1em;
+  line-height: 1.5; color: #0b0c0c; }}
+h1 {{ font-size: 1.8em; margin-bottom: 0.2em; }}
+.meta {{ color: #505a5f; margin-top: 0; }}
+code {{ background: #f3f2f1; padding: 0 0.2em; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p class="meta">HTTP {status} · problem type <code>{uri}</code> · {service}</p>
+<h2>What went wrong</h2>
+<p>{description}</p>
+<h2>How to fix it</h2>
+<p>{fix}</p>
+<p>The same as JSON: request this address with <code>Accept: application/json</code>.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def _inline(text: str) -> str:
+    """Escaped text, with `code` spans kept as code."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def problem_page(problem: ProblemType, service: str) -> str:
+    """The problem type as a page for a person: what went wrong and how to fix it."""
+    return _PAGE.format(
+        title=html.escape(problem.title),
+        status=problem.status,
+        uri=html.escape(problem.uri),
+        service=html.escape(service),
+        description=_inline(problem.description),
+        fix=_inline(problem.fix),
+    )
 
 
 # What to do about a domain rule of each status, where the rule does not say more.
@@ -151,7 +199,7 @@ STANDARD = ProblemRegistry(
             "bad-request",
             400,
             "Bad request",
-            "The request cannot be read as sent, for example an Idempotency-Key longer than "
+            "The request cannot be read as sent, for example an Idempotency-Key empty or longer than "
             "128 characters.",
             "Read `detail`, correct the request and send it again.",
             malformed_request=True,
@@ -271,6 +319,16 @@ STANDARD = ProblemRegistry(
             "Idempotency-Key reused",
             "The Idempotency-Key was used before by this client with a different body or path.",
             "Use a new key for a new request; reuse a key only to retry the very same request.",
+        ),
+        ProblemType(
+            "invalid-practice-date",
+            422,
+            "A practice date is in the future or before the record it belongs to",
+            "The day something happened with the family (a contact, a session, a score, a "
+            "closure) is after today in Leeds, or before the record it belongs to began; "
+            "`errors` names the field.",
+            "Give the day it happened: today or earlier, and not before the record it belongs "
+            "to (the plan, the sub-goal, the contact).",
         ),
         ProblemType(
             "precondition-required",

@@ -168,7 +168,7 @@ async def test_bad_input_gets_a_problem_and_changes_nothing(broker, databases, i
                 {"setting": "with_family", "held_on": TODAY.isoformat()},
                 409, "cannot-reformulate", if_match=None),
             Bad("a formulation held in the future", "POST", "/v1/formulations",
-                _start(held_on=future), 422, "validation-error", "held_on", if_match=None),
+                _start(held_on=future), 422, "invalid-practice-date", "held_on", if_match=None),
             Bad("an unknown team", "POST", "/v1/formulations", _start(team_id="res-atlantis"),
                 422, "validation-error", "team_id", if_match=None),
             Bad("a family formulation about another family", "POST", "/v1/formulations",

@@ -547,7 +547,7 @@ async def test_bad_input_gets_a_problem_naming_the_field_and_changes_nothing(
                 {**score, "on": tomorrow},
                 None,
                 422,
-                "validation-error",
+                "invalid-practice-date",
                 "on",
             ),
             (

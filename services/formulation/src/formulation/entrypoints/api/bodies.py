@@ -5,12 +5,13 @@ cannot be in the future, known team ids, participants and Four Ways reflections.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from contracts.reference.formulation import ParticipantRole, WayOfBeing
 from contracts.reference.referrals import RES_TEAMS
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from runtime.fields import PracticeDate
 
 from formulation.domain.participants import Participant
 from formulation.domain.restorative_tools import FourWaysReflection
@@ -24,20 +25,14 @@ Ref = Annotated[str, StringConstraints(min_length=1, max_length=128)]  # a user 
 Ids = Annotated[list[uuid.UUID], Field(max_length=200)]
 
 
-def _not_in_future(value: date) -> date:
-    # A day's grace: a session late in the evening in Leeds may already be tomorrow in UTC.
-    if value > datetime.now(UTC).date() + timedelta(days=1):
-        raise ValueError("must not be in the future: record a session once it has been held")
-    return value
-
-
 def _known_team(value: str) -> str:
     if value not in _TEAM_IDS:
         raise ValueError(f"unknown RES team; one of {sorted(_TEAM_IDS)}")
     return value
 
 
-HeldOn = Annotated[date, AfterValidator(_not_in_future)]
+# A session is recorded once it has been held (not after today in Leeds).
+HeldOn = PracticeDate
 # The schema names the known teams, so a client (and a contract fuzzer) knows them up front.
 TeamId = Annotated[
     str, AfterValidator(_known_team), Field(json_schema_extra={"enum": sorted(_TEAM_IDS)})

@@ -1,39 +1,24 @@
-"""Field types shared by the goals request bodies: bounded text, 0-10 scores, practice dates."""
+"""Field types shared by the goals request bodies: bounded text and 0-10 scores
+(practice dates are the platform's: `runtime.fields.PracticeDate`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from runtime.fields import WHOLE_NUMBER
 from runtime.identity import Principal
 from runtime.policy import RES
 
 from goals.domain.access import Visibility
 
-LEEDS = ZoneInfo("Europe/London")
-
-
-def today() -> date:
-    """Today in Leeds: practice dates are local dates."""
-    return datetime.now(LEEDS).date()
-
-
-def _not_in_future(value: date) -> date:
-    if value > today():
-        raise ValueError("cannot be in the future")
-    return value
-
-
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Note = Annotated[str, Field(max_length=2000)]
 Code = Annotated[str, Field(min_length=1, max_length=8)]
-Score = Annotated[StrictInt, Field(ge=0, le=10)]
-Rating = Annotated[StrictInt, Field(ge=1, le=10)]
-# A day something happened with the family: written up afterwards, never ahead.
-PracticeDate = Annotated[date, AfterValidator(_not_in_future)]
+# Whole numbers (7.0 is 7, as in JSON Schema), never "7" or 7.5.
+Score = Annotated[StrictInt, Field(ge=0, le=10), WHOLE_NUMBER]
+Rating = Annotated[StrictInt, Field(ge=1, le=10), WHOLE_NUMBER]
 
 
 class Strict(BaseModel):

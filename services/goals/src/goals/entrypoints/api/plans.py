@@ -18,11 +18,12 @@ from contracts.reference.goals import (
     TrackingFrequency,
 )
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
+from runtime.fields import PracticeDate, today
 from runtime.identity import Principal
 from runtime.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -42,13 +43,11 @@ from goals.domain.scores import Scorer
 from goals.entrypoints.api.fields import (
     Code,
     Note,
-    PracticeDate,
     Rating,
     Score,
     ShortText,
     Strict,
     Text,
-    today,
     visibility_of,
 )
 from goals.entrypoints.api.responses import (
@@ -96,6 +95,26 @@ class AgreeTrackingFrequencyRequest(Strict):
 
 
 class ScorerRequest(Strict):
+    # The schema says what the validator below checks: a family member is named, a worker not.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "kind": {"const": "family"},
+                        "person_id": {"not": {"type": "null"}},
+                    },
+                    "required": ["kind", "person_id"],
+                },
+                {
+                    "properties": {"kind": {"const": "worker"}, "person_id": {"type": "null"}},
+                    "required": ["kind"],
+                },
+            ]
+        },
+    )
+
     kind: ScorerKind
     person_id: uuid.UUID | None = Field(None, description="the family member, when kind=family")
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from runtime import audit
 from runtime.app import get_db
 from runtime.db import Database
+from runtime.fields import today
 from runtime.identity import Principal
 from runtime.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -22,7 +23,7 @@ from runtime.pagination import (
 from runtime.security import principal
 
 from goals.adapters.views import list_overdue_reviews
-from goals.entrypoints.api.fields import today, visibility_of
+from goals.entrypoints.api.fields import visibility_of
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 

@@ -13,6 +13,7 @@ from contracts.reference import costs
 from fastapi import APIRouter, Depends, Query
 from runtime.app import get_db
 from runtime.db import Database
+from runtime.fields import IsoDate
 
 from outcomes.domain.goal_measures import (
     activity_progress,
@@ -126,8 +127,8 @@ async def _before_after(
 
 @router.get("/table-1", summary="Table 1: children made subject to a CP plan, before/after RES")
 async def table_1(
-    start: date | None = WINDOW_FROM,
-    end: date | None = WINDOW_TO,
+    start: IsoDate | None = WINDOW_FROM,
+    end: IsoDate | None = WINDOW_TO,
     cluster_id: str | None = CLUSTER,
     db: Database = Depends(get_db),
 ) -> BeforeAfterResponse:
@@ -136,8 +137,8 @@ async def table_1(
 
 @router.get("/table-2", summary="Table 2: children becoming looked after, before/after RES")
 async def table_2(
-    start: date | None = WINDOW_FROM,
-    end: date | None = WINDOW_TO,
+    start: IsoDate | None = WINDOW_FROM,
+    end: IsoDate | None = WINDOW_TO,
     cluster_id: str | None = CLUSTER,
     db: Database = Depends(get_db),
 ) -> BeforeAfterResponse:
@@ -146,8 +147,8 @@ async def table_2(
 
 @router.get("/table-3", summary="Table 3: monthly costs before/after RES, and the saving")
 async def table_3(
-    start: date | None = WINDOW_FROM,
-    end: date | None = WINDOW_TO,
+    start: IsoDate | None = WINDOW_FROM,
+    end: IsoDate | None = WINDOW_TO,
     edition: str | None = Query(
         None,
         max_length=40,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from contracts.reference.codes import ReportingCategory
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from runtime.app import get_db
 from runtime.db import Database
+from runtime.fields import IsoDate
 
 from outcomes.domain.run_chart import RUN_CHART_MEASURES, run_chart
 from outcomes.domain.scorecard import Filter, build_scorecard
@@ -23,8 +22,8 @@ class FilterParams:
 
     def __init__(
         self,
-        from_: date | None = Query(None, alias="from", description="first day of the period"),
-        to: date | None = Query(None, description="last day of the period"),
+        from_: IsoDate | None = Query(None, alias="from", description="first day of the period"),
+        to: IsoDate | None = Query(None, description="last day of the period"),
         cluster_id: str | None = Query(None, max_length=64),
         team_id: str | None = Query(None, max_length=64),
         outcome: str | None = Query(None, max_length=200, description="CYPP or BCP outcome"),

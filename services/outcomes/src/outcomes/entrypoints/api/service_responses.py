@@ -45,7 +45,10 @@ class ServiceResponseRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "anyOf": [{"required": ["child_id"]}, {"required": ["source_person_id"]}],
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ("child_id", "source_person_id")
+            ],
         },
     )
 
@@ -57,7 +60,12 @@ class ServiceResponseRequest(BaseModel):
     child_date_of_birth: date | None = Field(
         None, description="used only to work out an age band; never stored"
     )
-    cluster_id: Annotated[str, AfterValidator(known_cluster)] = Field(max_length=40)
+    # The schema names the known clusters, so a partner system (and a fuzzer) knows them.
+    cluster_id: Annotated[
+        str,
+        AfterValidator(known_cluster),
+        Field(max_length=40, json_schema_extra={"enum": sorted(CLUSTER_IDS)}),
+    ]
     occurred_on: date = Field(
         description="the day the plan started or the child became looked after"
     )

@@ -24,6 +24,7 @@ from runtime import audit
 from runtime.app import get_db
 from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
+from runtime.fields import PastDateTime
 from runtime.identity import Principal
 from runtime.pagination import PageCursor, PageLimit, next_cursor, page_request
 from runtime.security import principal
@@ -48,7 +49,6 @@ from referrals.entrypoints.api.fields import (
     Identifier,
     LongText,
     PastDate,
-    PastDateTime,
     ShortText,
     Strict,
     TeamId,

@@ -7,12 +7,13 @@ runs.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated
 
 from contracts.plausibility import date_of_birth_problem
 from contracts.reference.referrals import CLUSTERS, RES_TEAMS
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from runtime.fields import PracticeDate, rule_error, today
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -20,8 +21,6 @@ Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-
 
 CLUSTER_IDS = frozenset(c.cluster_id for c in CLUSTERS)
 TEAM_IDS = frozenset(t.team_id for t in RES_TEAMS)
-# Clocks disagree a little; a time further ahead than this is a mistake, not skew.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def known_cluster(value: str) -> str:
@@ -36,22 +35,11 @@ def known_team(value: str) -> str:
     return value
 
 
-def not_in_the_future(value: date) -> date:
-    if value > datetime.now(UTC).date():
-        raise ValueError("must not be in the future")
-    return value
-
-
 def plausible_date_of_birth(value: date) -> date:
-    problem = date_of_birth_problem(value, datetime.now(UTC).date())
+    # A rule of today's date, not of the form: the schema cannot say it, the rule's type does.
+    problem = date_of_birth_problem(value, today())
     if problem:
-        raise ValueError(problem)
-    return value
-
-
-def not_later_than_now(value: datetime) -> datetime:
-    if value > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValueError("must not be in the future")
+        raise rule_error("invalid-person", problem)
     return value
 
 
@@ -62,9 +50,13 @@ ClusterId = Annotated[
 TeamId = Annotated[
     str, AfterValidator(known_team), Field(json_schema_extra={"enum": sorted(TEAM_IDS)})
 ]
-PastDate = Annotated[date, AfterValidator(not_in_the_future)]
-PastDateTime = Annotated[AwareDatetime, AfterValidator(not_later_than_now)]
-DateOfBirth = Annotated[date, AfterValidator(plausible_date_of_birth)]
+# The platform's: not after today in Leeds (runtime.fields).
+PastDate = PracticeDate
+DateOfBirth = Annotated[
+    date,
+    AfterValidator(plausible_date_of_birth),
+    Field(description="not in the future nor over 120 years ago: invalid-person otherwise"),
+]
 
 
 class Strict(BaseModel):

@@ -1,0 +1,110 @@
+"""Field types every service's requests share, so each accepts exactly what its schema says.
+
+- `IsoDate`, `IsoDateTime`: query parameters take the ISO form their schema's `format` names
+  and nothing else (the framework would take `to=0` for 1 January 1970).
+- `WHOLE_NUMBER` (as in `Annotated[StrictInt, Field(ge=0, le=10), WHOLE_NUMBER]`): a JSON
+  integer, also when written `7.0` (JSON Schema's integers include it), never a string, a
+  boolean or `7.5`.
+- `PracticeDate`, `PastDateTime`: a day or moment that has happened, not after today in Leeds.
+  The schema cannot say "today", so its description does, and a later one is refused as the
+  rule `invalid-practice-date` (422), not as a malformed request.
+
+`rule_error` is how a field validator refuses for a domain rule rather than for the form: the
+problem handler answers with the rule's own problem type (`runtime.errors`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+LEEDS = ZoneInfo("Europe/London")
+RULE_ERROR = "lpm_rule"
+# Clocks disagree a little; a moment further ahead than this is a mistake, not skew.
+CLOCK_SKEW = timedelta(minutes=5)
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def today() -> date:
+    """Today in Leeds: practice dates are local dates."""
+    return datetime.now(LEEDS).date()
+
+
+def rule_error(code: str, message: str) -> PydanticCustomError:
+    """A field refused for the domain rule `code` (a registered problem type)."""
+    return PydanticCustomError(RULE_ERROR, "{message}", {"code": code, "message": message})
+
+
+def rule_of(error: dict[str, Any]) -> str | None:
+    """The problem code of a validation error raised by `rule_error`, else None."""
+    if error.get("type") != RULE_ERROR:
+        return None
+    code = (error.get("ctx") or {}).get("code")
+    return code if isinstance(code, str) else None
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _iso_date_time(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_TIME.fullmatch(value)):
+        return value
+    raise ValueError("must be a date and time with its offset, e.g. 2026-01-15T10:00:00Z")
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _not_after_today(value: date) -> date:
+    if value > today():
+        raise rule_error("invalid-practice-date", f"{value} is in the future")
+    return value
+
+
+def _not_after_now(value: datetime) -> datetime:
+    if value > datetime.now(LEEDS) + CLOCK_SKEW:
+        raise rule_error("invalid-practice-date", f"{value.isoformat()} is in the future")
+    return value
+
+
+def _says(addition: str) -> Any:
+    def extra(schema: dict[str, Any]) -> None:
+        schema["description"] = (
+            f"{schema['description']} ({addition})"
+            if schema.get("description")
+            else addition[0].upper() + addition[1:]
+        )
+
+    return extra
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_date_time)]
+
+# Last in the Annotated, after the bounds: a validator before them hides them from the schema.
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+PracticeDate = Annotated[
+    date,
+    AfterValidator(_not_after_today),
+    Field(json_schema_extra=_says("not after today in Leeds: invalid-practice-date otherwise")),
+]
+PastDateTime = Annotated[
+    AwareDatetime,
+    AfterValidator(_not_after_now),
+    Field(json_schema_extra=_says("not in the future: invalid-practice-date otherwise")),
+]
