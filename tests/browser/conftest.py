@@ -7,8 +7,9 @@
   works here.
 - `sign_in(page, role, name=..., team=..., agency=...)`: through the staff pages and the
   issuer's sign-in page, as a person does.
-- `check_page(page, "what")`: a screenshot under `test-output/browser/<test>/`, and axe-core
-  (from npm, injected into the page) must find no serious or critical violation.
+- `check_page(page, "what")`: a screenshot under `test-output/browser/<test>/` (the whole page
+  unless `full_page=False`), and axe-core (from npm, injected into the page) must find no
+  serious or critical violation (unless `axe=False`, for pages whose markup is not ours).
 - `system.api(role, ...)`: an httpx client per service with a token, to arrange data a test
   does not exercise through the pages (e.g. a manager adding workers to a team).
 """
@@ -247,11 +248,13 @@ def check_page(request: pytest.FixtureRequest) -> Callable[..., list[dict[str, A
         old.unlink()
     count = 0
 
-    def check(page: Any, name: str, *, axe: bool = True) -> list[dict[str, Any]]:
+    def check(
+        page: Any, name: str, *, axe: bool = True, full_page: bool = True
+    ) -> list[dict[str, Any]]:
         nonlocal count
         count += 1
         page.wait_for_load_state()
-        page.screenshot(path=str(folder / f"{count:02d}-{name}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{count:02d}-{name}.png"), full_page=full_page)
         if not axe:
             return []
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):

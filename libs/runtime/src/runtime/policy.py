@@ -80,7 +80,15 @@ def team_needs_to_know(
 
 # Routes every service has that need no token.
 PUBLIC_PATHS = frozenset(
-    {"/health/live", "/health/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    {
+        "/health/live",
+        "/health/ready",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/docs/redoc.standalone.js",
+        "/redoc",
+    }
 )
 
 
