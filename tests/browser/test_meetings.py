@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.browser.arrange import completed_formulation
+
 pytestmark = pytest.mark.integration
 
 HELD = date.today() - timedelta(days=2)
@@ -27,8 +29,12 @@ def _scores(page, moment: str, scores: list[int | None]) -> None:  # type: ignor
 
 
 def test_a_facilitator_records_a_meeting_and_measures_alignment(page, system, sign_in, check_page):
-    sign_in(page, "rethink_facilitator", name="Rae Moss", start="/meetings")
+    formulation_id = completed_formulation(system, "Nobody agrees how big the worry is")
+    # Started from the formulation's page, the meeting is about that formulation.
+    sign_in(page, "rethink_facilitator", name="Rae Moss", start=f"/formulations/{formulation_id}")
+    page.get_by_role("link", name="Record a meeting about this formulation").click()
     assert page.get_by_role("heading", name="Meetings", level=1).is_visible()
+    assert page.locator("#formulation_id").input_value() == formulation_id
     check_page(page, "meetings")
 
     # The kind of meeting is needed: refused, said beside the field, the date kept.
@@ -38,6 +44,7 @@ def test_a_facilitator_records_a_meeting_and_measures_alignment(page, system, si
     assert summary.is_visible()
     assert summary.get_by_role("link").first.get_attribute("href") == "#setting"
     assert page.locator("#held_on").input_value() == HELD_ON
+    assert page.locator("#formulation_id").input_value() == formulation_id
     check_page(page, "meeting-needs-its-kind")
 
     page.locator("#setting").select_option("rethink_space")
@@ -46,6 +53,8 @@ def test_a_facilitator_records_a_meeting_and_measures_alignment(page, system, si
     assert page.get_by_role("heading", name="Rethink Space", level=1).is_visible()
     assert page.locator(".govuk-caption-l").inner_text() == f"{HELD.day} {HELD:%B %Y}"
     meeting_url = page.url.split("#")[0]
+    about = page.get_by_role("link", name="The formulation this meeting is about")
+    assert about.get_attribute("href") == f"/formulations/{formulation_id}"
 
     for role, agency in (("parent_carer", ""), ("young_person", ""), ("school", "school-7")):
         page.locator("#role").select_option(role)

@@ -135,7 +135,14 @@ async def record_review(formulation_id: str, request: Request, client: ApiDep) -
 
 
 @router.get("/meetings")
-async def meetings(request: Request, client: ApiDep, cursor: str | None = None) -> Response:
+async def meetings(
+    request: Request,
+    client: ApiDep,
+    cursor: str | None = None,
+    formulation_id: str | None = None,
+) -> Response:
+    """The meetings, newest first, and the form to record one (about `formulation_id` when
+    started from a formulation's page)."""
     page = await client.page(FORMULATION, "/v1/meetings", cursor=cursor, limit=25)
     return render(
         request,
@@ -146,7 +153,7 @@ async def meetings(request: Request, client: ApiDep, cursor: str | None = None) 
             "settings": SETTING_LABELS,
             "today": today().isoformat(),
         },
-        values={"held_on": today().isoformat()},
+        values={"held_on": today().isoformat(), "formulation_id": formulation_id or ""},
     )
 
 
