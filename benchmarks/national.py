@@ -331,10 +331,14 @@ def history(scale: Scale, seed: int) -> Iterator[Rows]:
 FLUSH_ROWS = 200_000
 
 
-def _copy_value(table: Table, name: str, value: Any) -> Any:
-    return (
-        json.dumps(value) if isinstance(table.c[name].type, JSON) and value is not None else value
-    )
+def _copy_records(table: Table, batch: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    names = [c.name for c in table.columns]
+    as_json = [c.name for c in table.columns if isinstance(c.type, JSON)]
+    for row in batch:
+        for name in as_json:
+            if row[name] is not None:
+                row[name] = json.dumps(row[name])
+    return [tuple(row[n] for n in names) for row in batch]
 
 
 async def load(url: str, scale: Scale, seed: int, *, progress: bool = False) -> int:
@@ -344,18 +348,17 @@ async def load(url: str, scale: Scale, seed: int, *, progress: bool = False) -> 
     total = 0
     started = time.monotonic()
     if url.startswith("postgresql"):
-        import asyncpg  # type: ignore[import-untyped]
+        import asyncpg
 
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
 
         async def flush() -> None:
             for table, batch in pending.items():
                 if batch:
-                    names = [c.name for c in table.columns]
                     await conn.copy_records_to_table(
                         table.name,
-                        records=[tuple(_copy_value(table, n, r[n]) for n in names) for r in batch],
-                        columns=names,
+                        records=_copy_records(table, batch),
+                        columns=[c.name for c in table.columns],
                     )
                     batch.clear()
 
@@ -389,14 +392,59 @@ async def load(url: str, scale: Scale, seed: int, *, progress: bool = False) -> 
     return total
 
 
+async def _pg(sql: str, *args: Any) -> Any:
+    import asyncpg
+
+    from benchmarks.stack import PG_ADMIN
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+def ensure_postgres(scale: Scale, seed: int) -> str:
+    """A PostgreSQL database holding the history, loaded once and kept for later runs (it takes
+    minutes at national scale): named by its scale and seed, renamed to that name only once
+    loaded, so a run stopped half-way leaves nothing that looks whole."""
+    from runtime.migrations import upgrade
+    from runtime.services import SERVICES
+
+    from benchmarks.stack import PG_ADMIN
+
+    authority = PG_ADMIN.split("://", 1)[1].partition("/")[0]
+    key = "_".join(str(v) for v in (seed, *vars(scale).values()))
+    name = f"lpm_bench_history_{key}"
+    url = f"postgresql+asyncpg://{authority}/{name}"
+    if asyncio.run(_pg("SELECT 1 FROM pg_database WHERE datname = $1", name)):
+        upgrade(SERVICES["outcomes"].migrations, url)
+        return url
+    loading = f"{name}_loading"
+    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{loading}" WITH (FORCE)'))
+    asyncio.run(_pg(f'CREATE DATABASE "{loading}"'))
+    upgrade(SERVICES["outcomes"].migrations, f"postgresql+asyncpg://{authority}/{loading}")
+    print(f"  loading {scale.describe()} (seed {seed}) into PostgreSQL", flush=True)
+    started = time.monotonic()
+    rows = asyncio.run(load(f"postgresql://{authority}/{loading}", scale, seed, progress=True))
+    asyncio.run(_pg(f'ALTER DATABASE "{loading}" RENAME TO "{name}"'))
+    print(f"  {rows:,} rows loaded in {time.monotonic() - started:.0f} s", flush=True)
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("url", help="a migrated outcomes database")
+    parser.add_argument(
+        "url", nargs="?", help="a migrated outcomes database (default: the bench's PostgreSQL one)"
+    )
     parser.add_argument("--seed", type=int, default=15)
     for name, default in vars(Scale()).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
     args = parser.parse_args()
     scale = Scale(**{k: getattr(args, k) for k in vars(Scale())})
+    if args.url is None:
+        print(ensure_postgres(scale, args.seed))
+        return
     print(scale.describe())
     started = time.monotonic()
     rows = asyncio.run(load(args.url, scale, args.seed, progress=True))

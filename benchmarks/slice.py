@@ -12,9 +12,14 @@
    same broker in the same run.
 4. Idle resident memory of each service, and `lpm run` (what `make run` runs) from start to
    every service ready, warm (its data folder made by a first start).
+5. Reads at national scale on PostgreSQL (`benchmarks.reads`): the scorecard, a run chart, each
+   `/v1/evaluation/*` and the staff dashboard page for a year and a cluster, beside a bare SQL
+   count and the previous load-everything way. The history is loaded once (some minutes) and
+   kept for later runs.
 
 `BENCH_SECONDS` (per wrk round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_RATE`,
-`BENCH_ONLY` (comma-separated: intake, lag, rebuild, footprint) change what runs.
+`BENCH_ONLY` (comma-separated: intake, lag, rebuild, footprint, reads), `BENCH_READS_REQUESTS`
+and `BENCH_READS_COUNCILS` change what runs.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import httpx
 from runtime.db import Database
 from sqlalchemy import text
 
-from benchmarks import stack
+from benchmarks import reads, stack
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
@@ -386,6 +391,16 @@ def main() -> int:
     if wanted("footprint"):
         print("4. footprint")
         footprint(work)
+        print()
+    if wanted("reads"):
+        print(
+            f"5. reads for a year and a cluster, {reads.REQUESTS} requests each, one at a time, "
+            "PostgreSQL"
+        )
+        if stack.postgres_reachable():
+            reads.reads(work)
+        else:
+            print(f"  skipped: nothing answers at {stack.PG_ADMIN}")
         print()
     return 0
 

@@ -108,6 +108,17 @@ class Databases:
         self.created.clear()
 
 
+class Kept(Databases):
+    """Databases already loaded (by service name), kept on close; others as `Databases`."""
+
+    def __init__(self, urls: dict[str, str], folder: Path) -> None:
+        super().__init__("postgresql", folder)
+        self.urls = urls
+
+    def new(self, name: str) -> str:
+        return self.urls[name] if name in self.urls else super().new(name)
+
+
 # -- processes ---------------------------------------------------------------------------------
 
 

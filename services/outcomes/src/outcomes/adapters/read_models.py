@@ -201,8 +201,8 @@ class Scope:
     loads a superset (a row whose place is not stored yet is kept, for the domain to place by
     its fallbacks), and the domain's own filters then narrow it exactly. So a figure is the same
     as over every record, but a cluster's year reads that cluster's rows, not the country's.
-    Sub-goals and their scores are kept whatever the period (a review before it judges one in
-    it; a goal is placed by its plan, so every plan of the place is kept too). Service
+    A sub-goal the period can count is kept with every score it has (a review before the period
+    judges one in it); a goal is placed by its plan, so every plan of the place is kept. Service
     responses are kept whatever their cluster: a child counts in the cluster of their first
     record of a month, which may lie outside the place.
     """
@@ -243,6 +243,36 @@ class Scope:
         if self.period_from is None and self.period_to is None:
             return []
         return [or_(*(self._during(col, instant=instant) for col in columns))]
+
+    def _goals_in_period(self) -> list[ColumnElement[bool]]:
+        """Sub-goals a figure of the period can count: set in it, running at some time in it
+        (set by its end, not ended before its start) or reviewed in it; a goal without its
+        set date is kept (the domain dates it by its first score)."""
+        if self.period_from is None and self.period_to is None:
+            return []
+        g, s = orm.sub_goals.c, orm.scores.c
+        running: list[ColumnElement[bool]] = []
+        if self.period_to is not None:
+            running.append(g.set_on <= self.period_to)
+        if self.period_from is not None:
+            running.append(or_(g.ended_on.is_(None), g.ended_on >= self.period_from))
+        reviewed = (
+            select(s.sub_goal_id)
+            .where(
+                s.sub_goal_id == g.sub_goal_id,
+                s.kind != ENDING,
+                self._during(s.scored_on, instant=False),
+            )
+            .exists()
+        )
+        return [
+            or_(
+                g.set_on.is_(None),
+                self._during(g.set_on, instant=False),
+                and_(*running),
+                reviewed,
+            )
+        ]
 
     def _responses_period(self) -> list[ColumnElement[bool]]:
         # From the first day of the period's first month: a child's first record of that month
@@ -389,7 +419,12 @@ async def load_records(session: AsyncSession, scope: Scope = Scope()) -> Outcome
     placed = bool(plan_where)
     scoped_plans = select(orm.plans.c.plan_id).where(*plan_where)
     g = orm.sub_goals.c
-    goal_where = [g.was_active.is_(True), *([g.plan_id.in_(scoped_plans)] if placed else [])]
+    goal_where = [
+        g.was_active.is_(True),
+        *([g.plan_id.in_(scoped_plans)] if placed else []),
+        *scope._goals_in_period(),
+    ]
+    narrowed = len(goal_where) > 1
     scoped_goals = select(g.sub_goal_id).where(*goal_where)
 
     sub_goals: tuple[SubGoalRecord, ...] = ()
@@ -399,7 +434,7 @@ async def load_records(session: AsyncSession, scope: Scope = Scope()) -> Outcome
         for score in (
             await session.execute(
                 select(s.sub_goal_id, s.kind, s.score, s.scored_on, s.recorded_at).where(
-                    *([s.sub_goal_id.in_(scoped_goals)] if placed else [])
+                    *([s.sub_goal_id.in_(scoped_goals)] if narrowed else [])
                 )
             )
         ).all():
@@ -421,7 +456,7 @@ async def load_records(session: AsyncSession, scope: Scope = Scope()) -> Outcome
             for r in await _rows(
                 session,
                 orm.actions,
-                *([orm.actions.c.sub_goal_id.in_(scoped_goals)] if placed else []),
+                *([orm.actions.c.sub_goal_id.in_(scoped_goals)] if narrowed else []),
             )
         )
         if Part.ACTIONS in parts
