@@ -6,6 +6,7 @@ hand here, dated as the rows say. Real broker, both databases.
 
 from __future__ import annotations
 
+import copy
 import json
 from contextlib import AsyncExitStack
 from datetime import date
@@ -15,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from goals.adapters import orm as goals_orm
 from runtime.testing import eventually, run_service
+from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +102,7 @@ async def test_imported_history_is_counted_as_it_happened(broker, databases, iss
             name: await stack.enter_async_context(
                 run_service(name, await databases.new(name), broker.bootstrap, issuer)
             )
-            for name in ("referrals", "outcomes")
+            for name in ("referrals", "formulation", "goals", "outcomes")
         }
         referrals, outcomes = running["referrals"].client, running["outcomes"].client
         for team in ("res-2gether", "res-inner-east", "res-jess"):
@@ -114,9 +117,36 @@ async def test_imported_history_is_counted_as_it_happened(broker, databases, iss
                     headers=admin,
                 )
                 assert r.status_code == 201, r.text
-        for _ in range(2):
-            r = await referrals.post("/v1/admin/imports", json=doc, headers=admin)
+        for name in ("referrals", "formulation"):
+            r = await running[name].client.post("/v1/admin/imports", json=doc, headers=admin)
             assert r.status_code == 200, r.text
+        # A plan breaking a rule (an unknown code) in the last plan opened refuses the file.
+        last = max((r["plan"]["opened_on"], i) for i, r in enumerate(rows) if "plan" in r)[1]
+        bad = copy.deepcopy(doc)
+        bad["referrals"][last]["plan"]["sub_goals"][0]["code"] = "Z9"
+
+        async def refused() -> dict[str, Any] | None:
+            r = await running["goals"].client.post("/v1/admin/imports", json=bad, headers=admin)
+            return None if r.status_code == 409 else {"status": r.status_code, **r.json()}
+
+        problem = await eventually(refused, timeout=60, interval=1)
+        assert problem["status"] == 422, problem
+        assert f"referrals.{last}.plan.sub_goals.0.code" in [e["field"] for e in problem["errors"]]
+        async with running["goals"].db.sessions() as s:
+            assert await s.scalar(select(func.count()).select_from(goals_orm.plans)) == 0
+
+        for _ in range(2):
+            for name in ("referrals", "formulation"):
+                r = await running[name].client.post("/v1/admin/imports", json=doc, headers=admin)
+                assert r.status_code == 200, r.text
+
+            async def plans_imported() -> bool:
+                r = await running["goals"].client.post("/v1/admin/imports", json=doc, headers=admin)
+                # Until goals has heard of every formulation: refused, nothing stored.
+                assert r.status_code in (200, 409), r.text
+                return r.status_code == 200
+
+            await eventually(plans_imported, timeout=60, interval=1)
 
         async def card(**params: str) -> dict[str, Any]:
             r = await outcomes.get("/v1/scorecard", params=params, headers=analyst)
@@ -134,7 +164,42 @@ async def test_imported_history_is_counted_as_it_happened(broker, databases, iss
                 allocated,
             )
 
-        await eventually(all_counted, timeout=120)
+        await eventually(all_counted, timeout=400, interval=2)
+        planned = [r for r in rows if "plan" in r]
+        goals = [g for r in planned for g in r["plan"]["sub_goals"]]
+
+        def moved(sign: int) -> int:
+            return sum(
+                1
+                for g in goals
+                if g["scores"]
+                and (g["scores"][-1]["score"] > g["baseline"]["score"])
+                - (g["scores"][-1]["score"] < g["baseline"]["score"])
+                == sign
+            )
+
+        async def plans_counted() -> bool:
+            c = await card(**WINDOW)
+            return (
+                c["how_much"]["plans_opened"],
+                c["how_much"]["sub_goals_set"],
+                c["better_off"]["closures"]["completed"],
+            ) == (
+                len(planned),
+                len(goals),
+                sum(1 for r in planned if "closure" in r["plan"]),
+            )
+
+        await eventually(plans_counted, timeout=400, interval=2)
+        again = await running["goals"].client.post("/v1/admin/imports", json=doc, headers=admin)
+        assert (again.json()["imported"], len(again.json()["already_imported"])) == (
+            [],
+            len(planned),
+        )
+        whole = await card(**WINDOW)
+        assert whole["how_much"]["formulations_completed"] == len(planned)
+        movement = whole["better_off"]["goal_movement"]
+        assert (movement["improved"], movement["deteriorated"]) == (moved(1), moved(-1))
         # Nothing of it happened in the year it was imported.
         this_year = date.today().replace(month=1, day=1).isoformat()
         assert (await card(**{"from": this_year}))["how_much"]["contacts"] == 0

@@ -3,7 +3,10 @@
 Deterministic (seeded); run `python tests/data/history/make_referrals.py` to write it again.
 Families come back: some children are referred again within 12 months of a RES closure (a
 re-referral), some later. Every RES acceptance names one of its team's lead workers
-(`mosaic:<team>-<n>`, registered by the test before the import).
+(`mosaic:<team>-<n>`, registered by the test before the import), and has the formulation held
+with the family and the family plan opened from it: one to three sub-goals with a baseline and
+monthly scores, closed with the allocation (all goals achieved, or the family no longer wanting
+support with its goals left open).
 """
 
 from __future__ import annotations
@@ -76,7 +79,54 @@ def _row(
                 ["goals_achieved", "stepped_down_to_cluster", "family_withdrew"]
             )
         row["allocation"] = allocation
+        _formulation_and_plan(row, decided, closed if "closed_on" in allocation else None)
     return row
+
+
+CODES = ("E1", "H2", "S1")
+
+
+def _formulation_and_plan(row: dict[str, object], decided: date, closed: date | None) -> None:
+    # A generator of its own per row, so the referrals part of the file stays as it was.
+    rng = random.Random(str(row["import_id"]))
+    held = decided + timedelta(days=rng.randrange(3, 15))
+    opened = held + timedelta(days=rng.randrange(0, 5))
+    end = closed or date(2019, 12, 20)
+    achieved = closed is not None and rng.random() < 0.6
+    sub_goals = []
+    for k in range(rng.choice([1, 2, 3])):
+        set_on = opened + timedelta(days=k)
+        baseline = rng.randrange(1, 6)
+        scores, on, score = [], set_on + timedelta(days=30), baseline
+        while on < end:
+            score = max(0, min(10, score + rng.choice([-1, 0, 1, 1, 2])))
+            scores.append({"score": score, "on": on.isoformat()})
+            on += timedelta(days=30)
+        goal: dict[str, object] = {
+            "import_id": f"{row['import_id']}-G{k}",
+            "what": "As agreed with the family.",
+            "measure": "Their own 0-10 score",
+            "code": rng.choice(CODES),
+            "set_on": set_on.isoformat(),
+            "by_when": (set_on + timedelta(days=180)).isoformat(),
+            "baseline": {"score": baseline, "on": set_on.isoformat()},
+            "scores": scores,
+        }
+        if achieved:
+            last = date.fromisoformat(scores[-1]["on"]) if scores else set_on
+            goal["ended_on"] = last.isoformat()
+            goal["end_state"] = "achieved"
+        sub_goals.append(goal)
+    plan: dict[str, object] = {
+        "opened_on": opened.isoformat(),
+        "overall_goal": "As agreed with the family.",
+        "sub_goals": sub_goals,
+    }
+    if closed is not None:
+        reason = "all_goals_achieved" if achieved else "family_no_longer_wanted_support"
+        plan["closure"] = {"closed_on": closed.isoformat(), "reason": reason}
+    row["formulation"] = {"held_on": held.isoformat(), "presenting_issue": "As recorded."}
+    row["plan"] = plan
 
 
 def make() -> dict[str, object]:

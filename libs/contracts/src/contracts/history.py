@@ -15,6 +15,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from contracts.reference.goals import ClosureReason as PlanClosureReason
+from contracts.reference.goals import SubGoalEndState
 from contracts.reference.referrals import (
     RES_ACCEPTANCES,
     ClosureReason,
@@ -62,6 +64,47 @@ class HistoricalAllocation(_Row):
     closure_reason: ClosureReason | None = None
 
 
+class HistoricalFormulation(_Row):
+    """That a formulation was held with the family on a day, and the presenting issue it
+    recorded: the case system keeps no 6 Ps, so nothing more is claimed."""
+
+    held_on: date
+    presenting_issue: Text
+
+
+class HistoricalScore(_Row):
+    score: int = Field(ge=0, le=10)
+    on: date
+
+
+class HistoricalSubGoal(_Row):
+    import_id: ImportId
+    what: Text
+    measure: Text
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]$")]
+    set_on: date
+    by_when: date
+    baseline: HistoricalScore
+    scores: list[HistoricalScore] = Field(default_factory=list, max_length=100)
+    ended_on: date | None = None
+    end_state: SubGoalEndState | None = None
+
+
+class HistoricalPlanClosure(_Row):
+    closed_on: date
+    reason: PlanClosureReason
+
+
+class HistoricalPlan(_Row):
+    """The family plan opened from the formulation, its sub-goals (about the row's children)
+    with their baseline and tracking scores, and its closure."""
+
+    opened_on: date
+    overall_goal: Text
+    sub_goals: list[HistoricalSubGoal] = Field(min_length=1, max_length=12)
+    closure: HistoricalPlanClosure | None = None
+
+
 class HistoricalReferral(_Row):
     import_id: ImportId
     # The family as the source system groups it; a family referred twice shares it.
@@ -75,6 +118,8 @@ class HistoricalReferral(_Row):
     adults: list[HistoricalPerson] = Field(default_factory=list, max_length=12)
     decision: HistoricalDecision
     allocation: HistoricalAllocation | None = None
+    formulation: HistoricalFormulation | None = None
+    plan: HistoricalPlan | None = None
 
 
 class HistoryImport(_Row):
@@ -142,6 +187,48 @@ def history_errors(doc: HistoryImport, today: date) -> list[tuple[str, str]]:
                         row_field(i, "allocation.closure_reason"),
                         "a closure needs both closed_on and closure_reason",
                     )
+                )
+        formulation, plan = row.formulation, row.plan
+        if formulation is not None:
+            if allocation is None:
+                errors.append((row_field(i, "formulation"), "a formulation needs an allocation"))
+            dates.append(
+                (
+                    "formulation.held_on",
+                    formulation.held_on,
+                    row.decision.decided_on,
+                    "the decision",
+                )
+            )
+        if plan is not None:
+            if formulation is None:
+                errors.append((row_field(i, "plan"), "a plan is opened from a formulation"))
+            else:
+                dates.append(
+                    ("plan.opened_on", plan.opened_on, formulation.held_on, "the formulation")
+                )
+            for j, goal in enumerate(plan.sub_goals):
+                at_goal = f"plan.sub_goals.{j}"
+                dates.append((f"{at_goal}.set_on", goal.set_on, plan.opened_on, "the plan"))
+                dates.append(
+                    (f"{at_goal}.baseline.on", goal.baseline.on, goal.set_on, "the sub-goal")
+                )
+                last = goal.baseline.on
+                for k, score in enumerate(goal.scores):
+                    dates.append((f"{at_goal}.scores.{k}.on", score.on, last, "the score before"))
+                    last = max(last, score.on)
+                if (goal.ended_on is None) != (goal.end_state is None):
+                    errors.append(
+                        (
+                            row_field(i, f"{at_goal}.end_state"),
+                            "an end needs ended_on and end_state",
+                        )
+                    )
+                if goal.ended_on is not None:
+                    dates.append((f"{at_goal}.ended_on", goal.ended_on, last, "its last score"))
+            if plan.closure is not None:
+                dates.append(
+                    ("plan.closure.closed_on", plan.closure.closed_on, plan.opened_on, "the plan")
                 )
         for path, on, not_before, what in dates:
             if on > today:

@@ -63,3 +63,16 @@ class ImportRefused(DomainError):
         "Correct the rows `errors` names (`referrals.<row>.<field>`) and send the whole file "
         "again; rows an earlier run imported are found, not imported twice."
     )
+
+
+class ImportAwaitsEvents(DomainError):
+    """Rows of an import build on records another service imported, which this one has not yet
+    heard of from the event stream; nothing was stored."""
+
+    code = "import-awaits-events"
+    status = 409
+    title = "The import builds on records this service has not heard of yet"
+    fix = (
+        "Import the file into the services it builds on first (referrals, then formulation), "
+        "wait a moment for their events and send it again."
+    )

@@ -14,7 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.domain import Conflict, DomainError, ImportRefused, InvalidInput, NotFound
+from runtime.domain import (
+    Conflict,
+    DomainError,
+    ImportAwaitsEvents,
+    ImportRefused,
+    InvalidInput,
+    NotFound,
+)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -378,6 +385,7 @@ STANDARD = ProblemRegistry(
         of_domain_error(Conflict),
         of_domain_error(InvalidInput),
         of_domain_error(ImportRefused),
+        of_domain_error(ImportAwaitsEvents),
     ]
 )
 

@@ -9,7 +9,7 @@ from runtime.app import create_app as build_app
 
 from formulation.adapters import orm
 from formulation.config import Settings
-from formulation.entrypoints.api import formulations, meetings
+from formulation.entrypoints.api import formulations, history, meetings
 from formulation.entrypoints.api.policy import POLICY
 from formulation.entrypoints.consumer import goals, referrals
 
@@ -23,7 +23,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         metadata=orm.metadata,
         tables=orm.platform,
         policy=POLICY,
-        routers=[formulations.router, meetings.router],
+        routers=[formulations.router, meetings.router, history.router],
         handlers={**referrals.HANDLERS, **goals.HANDLERS},
         subscriptions=[topics.REFERRALS_CONTACT, topics.REFERRALS_ALLOCATION, topics.GOALS_PLAN],
     )

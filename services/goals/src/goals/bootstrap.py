@@ -9,7 +9,7 @@ from runtime.app import create_app as build_app
 
 from goals.adapters import orm
 from goals.config import Settings
-from goals.entrypoints.api import plans, progress, reference, reviews
+from goals.entrypoints.api import history, plans, progress, reference, reviews
 from goals.entrypoints.api.policy import POLICY
 from goals.entrypoints.consumer import formulation, referrals
 
@@ -23,7 +23,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         metadata=orm.metadata,
         tables=orm.platform,
         policy=POLICY,
-        routers=[reference.router, plans.router, progress.router, reviews.router],
+        routers=[reference.router, plans.router, progress.router, reviews.router, history.router],
         handlers={**referrals.HANDLERS, **formulation.HANDLERS},
         subscriptions=[topics.REFERRALS_ALLOCATION, topics.FORMULATION_FORMULATION],
     )

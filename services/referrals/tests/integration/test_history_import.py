@@ -93,7 +93,9 @@ async def test_the_history_imports_once_however_often_it_is_sent(broker, databas
         flags = sum(len(state["rereferrals"]) for state in states)
         assert flags > 0
         expected = 3 * 300 + flags
-        records = await read_topic(broker.bootstrap, "referrals.contact.events", expected)
+        records = await read_topic(
+            broker.bootstrap, "referrals.contact.events", expected, timeout=120
+        )
         assert len(records) == expected
         types = [headers_of(r)["ce_type"] for r in records]
         opened = [json_of(r) for r, t in zip(records, types, strict=True) if "opened" in t]

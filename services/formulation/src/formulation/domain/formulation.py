@@ -26,6 +26,7 @@ from contracts.reference.formulation import (
     WayOfBeing,
 )
 from runtime.domain import FieldError
+from runtime.practice import practice_moment
 
 from formulation.domain.errors import (
     CannotReformulate,
@@ -232,6 +233,42 @@ class Formulation:
             team_id=team_id,
         )
         formulation._record_started(carried_factor_count=0)
+        return formulation
+
+    @classmethod
+    def imported(
+        cls,
+        *,
+        formulation_id: uuid.UUID,
+        family_id: uuid.UUID,
+        held_on: date,
+        presenting_issue: str,
+        factor_id: uuid.UUID,
+        recorded_by: str,
+        team_id: str | None,
+        now: datetime,
+    ) -> Formulation:
+        """The record, brought over from the case system, that a formulation was held with the
+        family on `held_on` and found this presenting issue. The case system keeps no 6 Ps, so
+        no other factor, no hypothesis and no walk back are claimed: it is completed as held,
+        with its completion check reporting what is missing, and counts as completed on the
+        day it was held."""
+        formulation = cls.start(
+            formulation_id=formulation_id,
+            subject=Subject.of(SubjectKind.FAMILY, family_id),
+            setting=FormulationSetting.WITH_FAMILY,
+            held_on=held_on,
+            facilitator_id=recorded_by,
+            now=now,
+            team_id=team_id,
+        )
+        formulation.add_factor(SixP.PRESENTING, presenting_issue, factor_id=factor_id)
+        held = practice_moment(held_on, now)
+        formulation.status = FormulationStatus.COMPLETED
+        formulation.completed_at = held
+        formulation.events.append(
+            formulation._completed_event(formulation.completion_check(), held)
+        )
         return formulation
 
     @classmethod

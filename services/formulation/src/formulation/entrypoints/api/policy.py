@@ -85,5 +85,12 @@ POLICY = Policy(
         _practice("POST", MI + "/alignment", "measure alignment"),
         _practice("PUT", MI + "/fair-process", "the Fair Process check"),
         _practice("POST", MI + "/reflections", "Four Ways of Being"),
+        rule(
+            "POST",
+            "/v1/admin/imports",
+            [Role.ADMIN],
+            objects=ObjectRule.NONE,
+            summary="import historical formulations",
+        ),
     ],
 )

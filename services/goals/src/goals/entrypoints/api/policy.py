@@ -91,5 +91,12 @@ POLICY = Policy(
             rule(method, path, WRITE, [], ObjectRule.OWN_TEAM, summary)
             for method, path, summary in _WRITES
         ),
+        rule(
+            "POST",
+            "/v1/admin/imports",
+            [Role.ADMIN],
+            objects=ObjectRule.NONE,
+            summary="import historical plans",
+        ),
     ],
 )
