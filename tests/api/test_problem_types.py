@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from runtime.domain import DomainError
 from runtime.fields import today
 from runtime.migrations import upgrade
+from runtime.openapi import operations
 from runtime.problems import STANDARD, ProblemRegistry, ProblemType
 from runtime.services import DATA_SERVICES as SERVICES
 from runtime.testing import Issuer, platform_settings
@@ -195,6 +197,10 @@ async def test_a_literal_path_sent_with_another_method_is_405_not_a_bad_paramete
     assert r.status_code == 405
     assert r.headers["allow"] == "POST"
     assert r.json()["type"] == "/problems/method-not-allowed"
+    # A method no route of the path has: Allow names the literal path's, not its neighbour's.
+    r = await running_referrals.options("/v1/people/matches", headers=issuer.headers("admin"))
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
     # A malformed id of the parameter route itself is still named as such.
     r = await running_referrals.get("/v1/people/not-a-uuid", headers=issuer.headers("admin"))
     assert r.status_code == 422
@@ -262,3 +268,42 @@ async def test_a_future_practice_date_beside_a_malformed_field_is_a_malformed_re
     assert r.status_code == 422
     assert r.json()["type"] == "/problems/validation-error"
     assert {e["field"] for e in r.json()["errors"]} == {"source", "opened_on"}
+
+
+def _date_parameters(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, parameter, format) of every date or time query parameter of a read."""
+    found = []
+    for path, method, operation in operations(document):
+        if method != "get" or "{" in path:
+            continue
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            formats = {s.get("format") for s in [schema, *schema.get("anyOf", [])]}
+            for kind in formats & {"date", "date-time"}:
+                found.append((path, parameter["name"], kind))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+async def test_every_date_or_time_parameter_takes_only_its_iso_form(
+    name: str, issuer: Issuer, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite+aiosqlite:///{tmp_path / name}.db"
+    await asyncio.to_thread(upgrade, SERVICES[name].migrations, url)
+    app = build(name, issuer, tmp_path)
+    wanted = _date_parameters(app.openapi())
+    assert wanted, "no date parameter found?"  # /v1/audit/refusals has one everywhere
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client,
+    ):
+        for path, parameter, kind in wanted:
+            for value in ("0", "0.5", "20260115"):
+                r = await client.get(
+                    path, params={parameter: value}, headers=issuer.headers("admin")
+                )
+                assert r.status_code == 422, (path, parameter, value, r.text)
+                assert [e["field"] for e in r.json()["errors"]] == [parameter]
+            good = "2026-01-15" if kind == "date" else "2026-01-15T10:00:00Z"
+            r = await client.get(path, params={parameter: good}, headers=issuer.headers("admin"))
+            assert r.status_code == 200, (path, parameter, r.text)

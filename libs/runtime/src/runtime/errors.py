@@ -133,35 +133,37 @@ def _position(body: bytes, offset: int) -> str:
     return f"line {line}, column {column} (character {offset + 1})"
 
 
-def _allowed_methods(request: Request) -> list[str]:
-    """Every method the path has, over all its routes (Starlette names only the first route's)."""
-    methods: set[str] = set()
+def _templates_matching(request: Request) -> dict[str, set[str]]:
+    """The methods of each path template that matches the request's path."""
     path = request.scope.get("path", "")
+    found: dict[str, set[str]] = {}
     for context in iter_route_contexts(request.app.router.routes):
         regex = getattr(context, "path_regex", None)
-        if regex is not None and regex.match(path):
-            methods |= set(context.methods or ())
+        if regex is not None and context.path and regex.match(path):
+            found.setdefault(context.path, set()).update(context.methods or ())
+    return found
+
+
+def _with_head(methods: set[str]) -> list[str]:
     if "GET" in methods:
-        methods.add("HEAD")
+        methods = methods | {"HEAD"}
     return sorted(methods)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the path has, over all its routes (Starlette names only the first route's).
+    A literal path (`/v1/people/matches`) is its own resource, as OpenAPI reads it, not also
+    a value of a neighbour's parameter (`/v1/people/{person_id}`)."""
+    templates = _templates_matching(request)
+    literal = {t: m for t, m in templates.items() if "{" not in t}
+    return _with_head(set().union(*(literal or templates).values()))
 
 
 def _methods_of_other_paths(request: Request) -> list[str]:
     """The methods of the routes matching the request's path under another path template than
     the route that took the request (the one with its method)."""
-    path = request.scope.get("path", "")
-    by_template: dict[str, set[str]] = {}
-    for context in iter_route_contexts(request.app.router.routes):
-        regex = getattr(context, "path_regex", None)
-        if regex is not None and context.path and regex.match(path):
-            by_template.setdefault(context.path, set()).update(context.methods or ())
-    methods: set[str] = set()
-    for methods_of_template in by_template.values():
-        if request.method not in methods_of_template:
-            methods |= methods_of_template
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods)
+    others = [m for m in _templates_matching(request).values() if request.method not in m]
+    return _with_head(set().union(*others))
 
 
 def install_problem_handlers(app: FastAPI) -> None:

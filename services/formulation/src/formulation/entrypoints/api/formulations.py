@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
 from typing import Any, TypeVar
 
 from contracts.reference.formulation import FormulationSetting, SixP
@@ -18,6 +17,7 @@ from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
+from runtime.fields import IsoDate
 from runtime.identity import Principal
 from runtime.pagination import Page, PageCursor, PageLimit
 from runtime.security import principal
@@ -173,8 +173,8 @@ async def list_formulations(
     team_id: str | None = Query(None, max_length=64),
     setting: FormulationSetting | None = None,
     status: FormulationStatus | None = None,
-    held_from: date | None = None,
-    held_to: date | None = None,
+    held_from: IsoDate | None = None,
+    held_to: IsoDate | None = None,
     limit: PageLimit = None,
     cursor: PageCursor = None,
 ) -> Page[FormulationSummaryResponse]:

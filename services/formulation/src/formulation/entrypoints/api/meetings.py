@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
 from typing import Any, TypeVar
 
 from contracts.reference.formulation import FormulationSetting
@@ -17,6 +16,7 @@ from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
+from runtime.fields import IsoDate
 from runtime.identity import Principal
 from runtime.pagination import Page, PageCursor, PageLimit
 from runtime.security import principal
@@ -126,8 +126,8 @@ async def list_meetings(
     formulation_id: uuid.UUID | None = None,
     team_id: str | None = Query(None, max_length=64),
     setting: FormulationSetting | None = None,
-    held_from: date | None = None,
-    held_to: date | None = None,
+    held_from: IsoDate | None = None,
+    held_to: IsoDate | None = None,
     limit: PageLimit = None,
     cursor: PageCursor = None,
 ) -> Page[MeetingSummaryResponse]:

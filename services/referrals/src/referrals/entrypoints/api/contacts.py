@@ -24,7 +24,7 @@ from runtime import audit
 from runtime.app import get_db
 from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
-from runtime.fields import PastDateTime
+from runtime.fields import IsoDate, PastDateTime
 from runtime.identity import Principal
 from runtime.pagination import PageCursor, PageLimit, next_cursor, page_request
 from runtime.security import principal
@@ -502,8 +502,8 @@ async def list_contacts(
     cluster_id: Annotated[ClusterId | None, Query()] = None,
     team_id: Annotated[TeamId | None, Query()] = None,
     decision_type: DecisionType | None = None,
-    opened_from: date | None = None,
-    opened_to: date | None = None,
+    opened_from: IsoDate | None = None,
+    opened_to: IsoDate | None = None,
     family_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     is_rereferral: bool | None = None,
