@@ -4,7 +4,8 @@ a query loads only the rows its scope can reach or every record."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -213,3 +214,41 @@ def test_the_seed_draws_ids_and_days_never_counts():
         contacts[0]["contact_id"]
         != {t.name: rows for t, rows in other.items()}["contacts"][0]["contact_id"]
     )
+
+
+async def test_a_child_counts_where_their_first_record_of_the_month_is_scoped_or_not(history):
+    """A child recorded first in a cluster outside the place asked, then in it, the same month,
+    counts in the first cluster: the scoped load must keep the record outside the place."""
+    from outcomes.adapters import orm
+
+    child, when = uuid.uuid4(), date(2019, 6, 3)
+    rows = [
+        ("c000-07", when, "x-1", child, None),
+        ("bcm", when + timedelta(days=5), "x-2", child, None),
+        ("c000-07", when, "x-3", None, "P77"),
+        ("bcm", when + timedelta(days=9), "x-4", None, "P77"),
+    ]
+    async with history.sessions() as session, session.begin():
+        for cluster, day, source_id, child_id, person in rows:
+            await session.execute(
+                orm.service_responses.insert().values(
+                    response_id=uuid.uuid4(),
+                    kind=ResponseKind.CP_PLAN.value,
+                    child_id=child_id,
+                    source_system="mosaic",
+                    source_id=source_id,
+                    source_person_id=person,
+                    cluster_id=cluster,
+                    occurred_on=day,
+                    age_band="5-10",
+                    recorded_at=datetime(2019, 6, 20, tzinfo=UTC),
+                )
+            )
+    everything = await _records(history)
+    window = measures.Window(date(2019, 6, 1), date(2019, 6, 30))
+    scoped = await measures.records(history, measures.window_scope(measures.COSTS, window, "bcm"))
+    assert len(scoped.responses) < len(everything.responses)
+    table = measures.service_response_table(scoped, ResponseKind.CP_PLAN, window, "bcm")
+    assert table == measures.service_response_table(everything, ResponseKind.CP_PLAN, window, "bcm")
+    # The month's generated record of bcm (June is month 17: no response) and neither child.
+    assert table.row("bcm").count_after == 0

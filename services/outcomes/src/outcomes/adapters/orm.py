@@ -187,6 +187,11 @@ service_responses = Table(
     UniqueConstraint("source_system", "source_id", name="uq_service_responses_source"),
 )
 Index("ix_service_responses_kind", service_responses.c.kind, service_responses.c.occurred_on)
+# Tables 1-3 of some clusters read those clusters' children.
+Index(
+    "ix_service_responses_cluster", service_responses.c.cluster_id, service_responses.c.occurred_on
+)
+Index("ix_service_responses_child", service_responses.c.child_id)
 
 rebuilds = Table(
     "rebuilds",

@@ -17,7 +17,18 @@ from typing import Any
 from contracts.outcomes.v1 import ClosureReason, ResponseKind
 from contracts.reference.goals import ScoreEntry, ScoreKind, SubGoalEndState, latest_score
 from contracts.reference.referrals import RES_TEAMS, team_for_cluster
-from sqlalchemy import ColumnElement, RowMapping, Table, and_, delete, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Table,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outcomes.adapters import orm
@@ -202,9 +213,9 @@ class Scope:
     its fallbacks), and the domain's own filters then narrow it exactly. So a figure is the same
     as over every record, but a cluster's year reads that cluster's rows, not the country's.
     A sub-goal the period can count is kept with every score it has (a review before the period
-    judges one in it); a goal is placed by its plan, so every plan of the place is kept. Service
-    responses are kept whatever their cluster: a child counts in the cluster of their first
-    record of a month, which may lie outside the place.
+    judges one in it); a goal is placed by its plan, so every plan of the place is kept. A
+    service response outside the place is kept when its child has one in the place: a child
+    counts in the cluster of their first record of a month, which may lie outside the place.
     """
 
     parts: frozenset[Part] = EVERY_PART
@@ -274,10 +285,37 @@ class Scope:
             )
         ]
 
-    def _responses_period(self) -> list[ColumnElement[bool]]:
-        # From the first day of the period's first month: a child's first record of that month
-        # decides where the child counts, even when it falls before the period's first day.
-        c = orm.service_responses.c
+    def _responses(self) -> list[ColumnElement[bool]]:
+        """Service responses of the period (from the first day of its first month: a child's
+        first record of a month decides where the child counts, even when it falls before
+        the period's first day) that are in the place, or about a child with a record in the
+        place in the period (such a child's other records may decide where it counts)."""
+        table = orm.service_responses
+        where = self._responses_period(table)
+        if self.cluster_ids is None:
+            return where
+        alias = table.alias("in_place")
+        c, other = table.c, alias.c
+        clusters = sorted(self.cluster_ids)
+        in_place = [other.cluster_id.in_(clusters), *self._responses_period(alias)]
+        children = select(other.child_id).where(*in_place, other.child_id.is_not(None))
+        people = select(other.source_system, other.source_person_id).where(
+            *in_place, other.child_id.is_(None), other.source_person_id.is_not(None)
+        )
+        return [
+            *where,
+            or_(
+                c.cluster_id.in_(clusters),
+                c.child_id.in_(children),
+                and_(
+                    c.child_id.is_(None),
+                    tuple_(c.source_system, c.source_person_id).in_(people),
+                ),
+            ),
+        ]
+
+    def _responses_period(self, table: Any) -> list[ColumnElement[bool]]:
+        c = table.c
         where: list[ColumnElement[bool]] = []
         if self.period_from is not None:
             where.append(c.occurred_on >= self.period_from.replace(day=1))
@@ -494,7 +532,7 @@ async def load_records(session: AsyncSession, scope: Scope = Scope()) -> Outcome
                 occurred_on=r["occurred_on"],
                 child_ref=child_ref(r["child_id"], r["source_system"], r["source_person_id"]),
             )
-            for r in await _rows(session, orm.service_responses, *scope._responses_period())
+            for r in await _rows(session, orm.service_responses, *scope._responses())
         )
         if Part.RESPONSES in parts
         else ()
