@@ -232,6 +232,23 @@ async def journey_of_one_family(j: Journey) -> None:
     for method, path, body in steps:
         await j.call("formulation", method, here + path, worker, body, step=path, match=here)
 
+    async def opened_before_the_formulation() -> Any:
+        r = await j.clients["goals"].post(
+            "/v1/plans",
+            json={
+                "family_id": family_id,
+                "formulation_id": fid,
+                "overall_goal": "Jay is in school and feels safe at home.",
+                "opened_on": (HELD - timedelta(days=1)).isoformat(),
+            },
+            headers=worker,
+        )
+        # 404 and 409 until goals has heard of the allocation and the completed formulation.
+        return None if r.status_code in (404, 409) else r
+
+    too_soon = await eventually(opened_before_the_formulation, timeout=60, interval=0.5)
+    assert too_soon.status_code == 422, too_soon.text
+    assert [e["field"] for e in too_soon.json()["errors"]] == ["opened_on"]
     plan = await j.call(
         "goals",
         "POST",

@@ -123,3 +123,18 @@ def test_news_of_a_newer_formulation_marks_an_open_plan_once_and_survives_a_snap
     assert plan.note_formulation_superseded(current) is True
     assert plan.note_formulation_superseded(current) is False  # the same news again
     assert from_snapshot(FamilyPlan, to_snapshot(plan)).formulation_superseded_by == current
+
+
+def test_a_plan_does_not_open_before_its_formulation_was_held() -> None:
+    from goals.domain.errors import InvalidPracticeDate
+    from goals.domain.opening import ensure_plan_opens_after_formulation
+
+    formulation = CompletedFormulation(
+        uuid.uuid4(), family_id=uuid.uuid4(), held_on=date(2017, 11, 20)
+    )
+    with pytest.raises(InvalidPracticeDate) as refused:
+        ensure_plan_opens_after_formulation(date(2017, 11, 19), formulation)
+    assert [e.field for e in refused.value.errors] == ["opened_on"]
+    ensure_plan_opens_after_formulation(date(2017, 11, 20), formulation)
+    # A formulation known from before its day was kept says nothing against any date.
+    ensure_plan_opens_after_formulation(date(2000, 1, 1), CompletedFormulation(uuid.uuid4(), None))

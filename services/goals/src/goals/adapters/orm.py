@@ -74,5 +74,7 @@ formulations = Table(
     Column("version", Integer, nullable=False),
     Column("family_id", Uuid, nullable=True),
     Column("completed_at", UtcDateTime, nullable=False),
+    # The practice date it was held (None on rows kept before it was).
+    Column("held_on", Date, nullable=True),
 )
 Index("ix_formulations_family", formulations.c.family_id)

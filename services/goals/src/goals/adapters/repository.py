@@ -158,7 +158,7 @@ class CompletedFormulations:
         f = orm.formulations.c
         row = (
             await self.session.execute(
-                select(f.family_id, f.lineage_id, f.version).where(
+                select(f.family_id, f.lineage_id, f.version, f.held_on).where(
                     f.formulation_id == formulation_id
                 )
             )
@@ -171,7 +171,9 @@ class CompletedFormulations:
             .order_by(f.version.desc())
             .limit(1)
         )
-        return CompletedFormulation(formulation_id, row.family_id, superseded_by=newest)
+        return CompletedFormulation(
+            formulation_id, row.family_id, superseded_by=newest, held_on=row.held_on
+        )
 
     async def add(
         self,
@@ -181,6 +183,7 @@ class CompletedFormulations:
         version: int,
         family_id: uuid.UUID | None,
         completed_at: datetime,
+        held_on: date | None = None,
     ) -> None:
         if await self.get(formulation_id) is not None:
             return
@@ -191,5 +194,6 @@ class CompletedFormulations:
                 version=version,
                 family_id=family_id,
                 completed_at=completed_at,
+                held_on=held_on,
             )
         )

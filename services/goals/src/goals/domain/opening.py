@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from goals.domain.errors import (
     FieldError,
     FormulationNotCompleted,
     FormulationSuperseded,
+    InvalidPracticeDate,
     PlanAlreadyOpen,
 )
 
@@ -23,6 +25,8 @@ class CompletedFormulation:
     family_id: uuid.UUID | None
     # The newest completed version of the same formulation, when this one has been rethought.
     superseded_by: uuid.UUID | None = None
+    # The day it was held with the family (None where it was learnt of before this was kept).
+    held_on: date | None = None
 
 
 def ensure_formulation_is_completed_for_family(
@@ -50,6 +54,20 @@ def ensure_formulation_is_completed_for_family(
             ),
             errors=[FieldError("formulation_id", "superseded by a newer completed version")],
             extra={"current_formulation_id": str(formulation.superseded_by)},
+        )
+
+
+def ensure_plan_opens_after_formulation(opened_on: date, formulation: CompletedFormulation) -> None:
+    """The plan is agreed from the formulation, so not before the day it was held."""
+    if formulation.held_on is not None and opened_on < formulation.held_on:
+        raise InvalidPracticeDate(
+            detail=f"{opened_on} is before the formulation was held ({formulation.held_on})",
+            errors=[
+                FieldError(
+                    "opened_on",
+                    f"{opened_on} is before the formulation was held ({formulation.held_on})",
+                )
+            ],
         )
 
 

@@ -28,7 +28,11 @@ from runtime.uow import UnitOfWork
 from goals.adapters.repository import CompletedFormulations, PlanRepository
 from goals.domain.access import Visibility
 from goals.domain.closure import ClosingReview, Support, SustainabilityPlan
-from goals.domain.opening import ensure_formulation_is_completed_for_family, ensure_no_open_plan
+from goals.domain.opening import (
+    ensure_formulation_is_completed_for_family,
+    ensure_no_open_plan,
+    ensure_plan_opens_after_formulation,
+)
 from goals.domain.plan import FamilyPlan
 from goals.domain.scores import Scorer
 
@@ -92,9 +96,10 @@ async def _import_plan(
     plans = PlanRepository(uow.session)
     family_id = history_id(source_system, "family", row.family_import_id)
     formulation_id = history_id(source_system, "formulation", row.import_id)
-    ensure_formulation_is_completed_for_family(
-        await CompletedFormulations(uow.session).get(formulation_id), formulation_id, family_id
-    )
+    formulation = await CompletedFormulations(uow.session).get(formulation_id)
+    ensure_formulation_is_completed_for_family(formulation, formulation_id, family_id)
+    assert formulation is not None
+    ensure_plan_opens_after_formulation(history.opened_on, formulation)
     ensure_no_open_plan(family_id, [p.id for p in await plans.open_plans_of(family_id)])
     # The team that held the family then: the cluster's (the allocation may long have closed).
     team = team_for_cluster(row.cluster_id)

@@ -26,7 +26,11 @@ from goals.adapters.repository import CompletedFormulations, FamilyAllocations, 
 from goals.domain.access import Visibility
 from goals.domain.closure import ClosingReview
 from goals.domain.feedback import FamilyFeedback
-from goals.domain.opening import ensure_formulation_is_completed_for_family, ensure_no_open_plan
+from goals.domain.opening import (
+    ensure_formulation_is_completed_for_family,
+    ensure_no_open_plan,
+    ensure_plan_opens_after_formulation,
+)
 from goals.domain.plan import FamilyPlan
 from goals.domain.scores import Scorer
 
@@ -174,6 +178,8 @@ async def open_plan(
         raise NotFound(detail=f"no family {cmd.family_id} allocated to your team")
     formulation = await CompletedFormulations(uow.session).get(cmd.formulation_id)
     ensure_formulation_is_completed_for_family(formulation, cmd.formulation_id, cmd.family_id)
+    assert formulation is not None
+    ensure_plan_opens_after_formulation(cmd.opened_on or now.date(), formulation)
     plans = PlanRepository(uow.session)
     ensure_no_open_plan(cmd.family_id, [p.id for p in await plans.open_plans_of(cmd.family_id)])
     team_id, cluster_id = allocation if allocation is not None else (None, None)

@@ -20,6 +20,7 @@ async def formulation_completed(ctx: HandlerContext, event: FormulationCompleted
         version=event.version,
         family_id=family_id,
         completed_at=event.completed_at,
+        held_on=event.held_on,
     )
     if family_id is None:
         return
