@@ -39,6 +39,7 @@ from runtime.outbox import OutboxRelay
 from runtime.pagination import MAX_PAGE_SIZE
 from runtime.policy import Policy, rule
 from runtime.problems import STANDARD, problem_page
+from runtime.refusals import RefusedSubjects
 from runtime.retention import prune_forever
 from runtime.security import authorise, principal
 from runtime.settings import ServiceSettings
@@ -66,6 +67,9 @@ class ServiceDefinition:
     # Extra start-up work (e.g. seeding reference data) run when the app starts.
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     version: str = "1.0.0"
+    # Whose record a refused request aimed at, from its path (runtime.families.RefusedSubjects),
+    # so a subject access request finds the refused attempts at a family's records too.
+    refused_subjects: RefusedSubjects | None = None
 
     @property
     def source(self) -> str:

@@ -71,11 +71,14 @@ def _entry(
     person_id: object,
     status: int,
 ) -> dict[str, Any]:
+    override = principal.consent_override
     return {
         **_what(action, record_type, record_id, family_id, person_id),
         **_who(principal),
         **_request_part(request),
         "status": status,
+        # A record shown without the family's consent says so, and why (runtime.policy).
+        "reason": f"consent overridden: {override}"[:256] if override else None,
     }
 
 
@@ -221,22 +224,30 @@ async def record_refusal(
     principal: Principal,
     status: int,
     reason: str,
+    *,
+    family_id: object | None = None,
+    person_ids: Iterable[object] = (),
 ) -> None:
-    """Append an entry for a refused attempt (403, 404): who tried, at what, and why not."""
-    record_type, record_id, family_id, person_id = _route_ids(request)
-    entry = _entry(
-        request,
-        principal,
-        "refused",
-        record_type[:64],
-        record_id[:64],
-        family_id,
-        person_id,
-        status,
-    )
-    entry["reason"] = reason[:256] or None
+    """Append an entry for a refused attempt (403, 404): who tried, at what, and why not; one
+    per person of the record aimed at, when the service knows them (`person_ids`)."""
+    record_type, record_id, route_family, route_person = _route_ids(request)
+    people = list(person_ids) or [route_person]
+    rows = []
+    for person in people:
+        entry = _entry(
+            request,
+            principal,
+            "refused",
+            record_type[:64],
+            record_id[:64],
+            family_id or route_family,
+            person,
+            status,
+        )
+        entry["reason"] = reason[:256] or entry["reason"]
+        rows.append(entry)
     async with db.transaction() as session:
-        await session.execute(insert(tables.audit_log).values(entry))
+        await session.execute(insert(tables.audit_log), rows)
 
 
 async def record_replay(

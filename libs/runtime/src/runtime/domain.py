@@ -76,3 +76,12 @@ class ImportAwaitsEvents(DomainError):
         "Import the file into the services it builds on first (referrals, then formulation), "
         "wait a moment for their events and send it again."
     )
+
+
+class PersonNotInFamily(InvalidInput):
+    """A person the request names (a participant, a scorer, a family member) is not a member of
+    the family the record belongs to."""
+
+    code = "person-not-in-family"
+    title = "The person is not a member of this family"
+    fix = "Name only children and adults registered as members of the record's family."

@@ -32,6 +32,9 @@ class Principal:
     agency_id: str | None = None
     team_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # For one request only: why a supervisor sees a record the family has not consented to
+    # share (runtime.policy); never from the token.
+    consent_override: str | None = None
 
     @property
     def is_partner(self) -> bool:

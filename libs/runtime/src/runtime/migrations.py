@@ -191,3 +191,21 @@ def drop_audit_trail_columns() -> None:
     with op.batch_alter_table("audit_log") as batch:
         for name, _ in reversed(_AUDIT_TRAIL_COLUMNS):
             batch.drop_column(name)
+
+
+def create_family_facts() -> None:
+    """Upgrade step: the family members and consent read model (runtime.families)."""
+    from alembic import op
+
+    from runtime.families import TABLE, family_facts_table
+
+    columns = family_facts_table(MetaData()).columns
+    op.create_table(TABLE, *(column._copy() for column in columns))
+
+
+def drop_family_facts() -> None:
+    from alembic import op
+
+    from runtime.families import TABLE
+
+    op.drop_table(TABLE)

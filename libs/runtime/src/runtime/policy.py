@@ -15,6 +15,15 @@ team, the team sees nothing of the family and writes nothing to it: every endpoi
 front door, supervisors and administrators keep every record, so a worker who needs a closed
 one asks them; and a family allocated to the team again is seen again. No clock in the rule
 keeps every service's answer the same at every moment.
+
+Consent to share, the one rule every service applies to the Rethink team and supervision
+(`consent_allows`): a family's formulations, meetings and plans are shown to Rethink
+facilitators only if the family agreed to share with the Rethink team, and to supervisors (group
+supervision) only if it agreed to share with group supervision; a record held in a Rethink
+forum or in group supervision is made only with that consent. Consent recorded as not needed
+(with its reason, checked at the decision) shares as consent given does; refused or never
+recorded shares nothing. A supervisor may override it for one request, giving the reason
+(`CONSENT_OVERRIDE_HEADER`); every audit entry of that request carries the reason.
 """
 
 from __future__ import annotations
@@ -22,6 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from contracts.reference.formulation import FormulationSetting
+from contracts.reference.referrals import ConsentStatus
 
 from runtime.identity import Principal, Role
 
@@ -76,6 +88,72 @@ def team_needs_to_know(
     """Whether RES staff of `caller_team_id` may see (and, within their role, change) a family
     allocated to `allocated_team_id`: only while that allocation is open."""
     return caller_team_id is not None and caller_team_id == allocated_team_id and allocation_open
+
+
+class SharedWith(StrEnum):
+    """Who beyond the family's own workers a family's records may be shown to, with consent."""
+
+    RETHINK_TEAM = "rethink_team"
+    GROUP_SUPERVISION = "group_supervision"
+
+
+# The audience a role reads for: the front door, RES staff and administrators are the family's
+# own workers (need to know applies to RES staff), so consent does not narrow what they see.
+SHARED_WITH_ROLE: dict[Role, SharedWith] = {
+    Role.RETHINK_FACILITATOR: SharedWith.RETHINK_TEAM,
+    Role.SUPERVISOR: SharedWith.GROUP_SUPERVISION,
+}
+
+# The audience a record held in a setting is shown to.
+SHARED_WITH_SETTING: dict[FormulationSetting, SharedWith] = {
+    FormulationSetting.GROUP_SUPERVISION: SharedWith.GROUP_SUPERVISION,
+    FormulationSetting.RETHINK_NEXT_STEPS_FORUM: SharedWith.RETHINK_TEAM,
+    FormulationSetting.PRACTICE_AND_PROGRESS: SharedWith.RETHINK_TEAM,
+    FormulationSetting.RETHINK_SPACE: SharedWith.RETHINK_TEAM,
+}
+
+# Who may see a record without the family's consent, for one request, saying why (a
+# safeguarding concern that supervision must hear): supervisors, as they override a walk back.
+CONSENT_OVERRIDE_ROLES = frozenset({Role.SUPERVISOR})
+CONSENT_OVERRIDE_HEADER = "X-Consent-Override"
+
+
+@dataclass(frozen=True)
+class ConsentToShare:
+    """What the family agreed to, as its latest contact recorded it."""
+
+    status: ConsentStatus
+    rethink_team: bool = False
+    group_supervision: bool = False
+
+
+def consent_allows(consent: ConsentToShare | None, shared_with: SharedWith | None) -> bool:
+    """Whether a family's record may be shown to `shared_with` (None: the family's own workers)."""
+    if shared_with is None:
+        return True
+    if consent is None or consent.status is ConsentStatus.REFUSED:
+        return False
+    if consent.status is ConsentStatus.NOT_NEEDED:
+        return True
+    if shared_with is SharedWith.RETHINK_TEAM:
+        return consent.rethink_team
+    return consent.group_supervision
+
+
+def every_consent() -> list[ConsentToShare]:
+    """Every consent a family can have recorded (the rule's whole domain), so a query or a test
+    can ask `consent_allows` of each rather than restate it."""
+    flags = (False, True)
+    return [
+        ConsentToShare(status, rethink, supervision)
+        for status in ConsentStatus
+        for rethink in flags
+        for supervision in flags
+    ]
+
+
+def shared_with(principal: Principal) -> SharedWith | None:
+    return SHARED_WITH_ROLE.get(principal.role)
 
 
 # Routes every service has that need no token.

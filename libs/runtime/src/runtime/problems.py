@@ -21,6 +21,7 @@ from runtime.domain import (
     ImportRefused,
     InvalidInput,
     NotFound,
+    PersonNotInFamily,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -312,6 +313,14 @@ STANDARD = ProblemRegistry(
             malformed_request=True,
         ),
         ProblemType(
+            "consent-override-not-allowed",
+            403,
+            "Consent may not be overridden by this caller",
+            "The request sent `X-Consent-Override`, but only a supervisor may see a family's "
+            "records without the family's consent to share.",
+            "Send the request without the header, or ask a supervisor.",
+        ),
+        ProblemType(
             "validation-error",
             422,
             "The request is not valid",
@@ -386,6 +395,7 @@ STANDARD = ProblemRegistry(
         of_domain_error(InvalidInput),
         of_domain_error(ImportRefused),
         of_domain_error(ImportAwaitsEvents),
+        of_domain_error(PersonNotInFamily),
     ]
 )
 

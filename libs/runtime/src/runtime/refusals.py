@@ -9,9 +9,12 @@ answers both alike, and probing for ids is what monitoring must see.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import Request
 from opentelemetry import metrics
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime import audit
 from runtime.identity import Principal
@@ -19,6 +22,12 @@ from runtime.identity import Principal
 log = logging.getLogger(__name__)
 
 NOTED_STATUSES = frozenset({401, 403, 404})
+
+# From a refused request's path parameters: the family of the record aimed at and its people
+# (nothing when the record does not exist).
+RefusedSubjects = Callable[
+    [AsyncSession, Mapping[str, str]], Awaitable[tuple[uuid.UUID | None, list[uuid.UUID]]]
+]
 
 refused_counter = metrics.get_meter("lpm").create_counter(
     "lpm.access.refused",
@@ -48,8 +57,20 @@ async def note_refusal(request: Request, status: int, reason: str) -> None:
     if caller is None:
         return
     try:
+        subjects = getattr(definition, "refused_subjects", None)
+        family_id, people = None, []
+        if subjects is not None:
+            async with request.app.state.db.sessions() as session:
+                family_id, people = await subjects(session, request.path_params)
         await audit.record_refusal(
-            request.app.state.db, request.app.state.tables, request, caller, status, reason
+            request.app.state.db,
+            request.app.state.tables,
+            request,
+            caller,
+            status,
+            reason,
+            family_id=family_id,
+            person_ids=people,
         )
     except Exception:
         # The refusal stands whatever happens to its note; the log says the note is missing.

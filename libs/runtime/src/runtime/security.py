@@ -8,12 +8,21 @@ is held to the same rate as honest use.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
 
+from runtime.domain import FieldError
 from runtime.errors import ProblemError
 from runtime.identity import Principal
 from runtime.limits import RateLimiter
-from runtime.policy import PUBLIC_PATHS, Policy, Rule
+from runtime.policy import (
+    CONSENT_OVERRIDE_HEADER,
+    CONSENT_OVERRIDE_ROLES,
+    PUBLIC_PATHS,
+    Policy,
+    Rule,
+)
 
 
 def _route_path(request: Request) -> str:
@@ -57,6 +66,30 @@ async def authorise(request: Request) -> None:
     if not rule.allows(principal):
         raise ProblemError(403, f"{principal.role} may not {request.method} {path}")
     request.state.rule = rule
+    override = request.headers.get(CONSENT_OVERRIDE_HEADER)
+    if override is not None:
+        request.state.principal = with_consent_override(principal, override)
+
+
+def with_consent_override(principal: Principal, reason: str) -> Principal:
+    """The caller for this request, seeing records without the family's consent: only a role
+    allowed the override, and only with a reason (every audit entry of the request keeps it)."""
+    if principal.role not in CONSENT_OVERRIDE_ROLES:
+        raise ProblemError(
+            403,
+            f"{principal.role} may not override a family's consent to share",
+            code="consent-override-not-allowed",
+            errors=[FieldError(CONSENT_OVERRIDE_HEADER, "only a supervisor may override")],
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ProblemError(
+            422,
+            "say why the family's consent is overridden",
+            code="validation-error",
+            errors=[FieldError(CONSENT_OVERRIDE_HEADER, "give the reason for the override")],
+        )
+    return replace(principal, consent_override=reason[:200])
 
 
 async def principal(request: Request) -> Principal:

@@ -6,6 +6,8 @@ from contracts import topics
 from fastapi import FastAPI
 from runtime.app import ServiceDefinition
 from runtime.app import create_app as build_app
+from runtime.families import handlers as family_handlers
+from runtime.families import refused_subjects
 
 from formulation.adapters import orm
 from formulation.config import Settings
@@ -24,7 +26,14 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         tables=orm.platform,
         policy=POLICY,
         routers=[formulations.router, meetings.router, history.router],
-        handlers={**referrals.HANDLERS, **goals.HANDLERS},
+        handlers={**referrals.HANDLERS, **goals.HANDLERS, **family_handlers(orm.family_facts)},
+        refused_subjects=refused_subjects(
+            orm.family_facts,
+            {
+                "formulation_id": (orm.formulations, "formulation_id"),
+                "meeting_id": (orm.meetings, "meeting_id"),
+            },
+        ),
         subscriptions=[topics.REFERRALS_CONTACT, topics.REFERRALS_ALLOCATION, topics.GOALS_PLAN],
     )
 

@@ -13,7 +13,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from contracts.envelope import Envelope, EventPayload
-from contracts.referrals.v1 import AllocationClosed, FamilyAllocated, FormulationRequested
+from contracts.referrals.v1 import (
+    AllocationClosed,
+    ConversationRecorded,
+    FamilyAllocated,
+    FormulationRequested,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -129,6 +134,25 @@ class ReferralsEvents:
             closed_on=now.date(),
             closure_reason="goals_achieved",
             recorded_at=now,
+        )
+
+    @staticmethod
+    def consent(
+        family_id: uuid.UUID,
+        status: str = "given",
+        *,
+        rethink_team: bool = True,
+        group_supervision: bool = True,
+    ) -> ConversationRecorded:
+        """A conversation entry on the family's contact recording its consent to share."""
+        return ConversationRecorded(
+            contact_id=uuid.uuid5(family_id, "contact"),
+            entry_number=1,
+            recorded_at=datetime.now(UTC),
+            family_id=family_id,
+            consent_status=status,
+            consent_includes_rethink_team=rethink_team,
+            consent_includes_group_supervision=group_supervision,
         )
 
     @staticmethod

@@ -56,7 +56,7 @@ async def test_bad_input_gets_a_problem_and_changes_nothing(broker, databases, i
     async with run_service(
         "formulation", await databases.new("formulation"), broker.bootstrap, issuer
     ) as service:
-        me = caller(service.client, issuer.headers("rethink_facilitator"))
+        me = caller(service.client, issuer.headers("duty_advice"))
         a = await me.create("/v1/formulations", _start(participants=[{"role": "parent_carer"}]))
         A = f"/v1/formulations/{a['id']}"
         parent = a["participants"][0]["id"]

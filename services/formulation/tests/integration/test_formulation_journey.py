@@ -42,6 +42,8 @@ async def test_a_family_formulation_from_first_draft_to_a_second_version(
         # The referrals service allocates the family to the worker's team; until the
         # formulation service has heard, the family is not one the worker may formulate.
         await produce(referrals_events.allocated(FAMILY, TEAM))
+        # The family agreed to share with the Rethink team and group supervision.
+        await produce(referrals_events.consent(FAMILY))
         start = {
             "subject_kind": "family",
             "subject_id": str(FAMILY),

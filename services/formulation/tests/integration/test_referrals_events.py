@@ -84,15 +84,23 @@ async def test_res_staff_see_a_familys_formulation_only_while_it_is_allocated_to
         facilitator = caller(service.client, issuer.headers("rethink_facilitator"))
         ours = caller(service.client, issuer.headers("res_practitioner", team=TEAM))
         theirs = caller(service.client, issuer.headers("res_manager", team=OTHER_TEAM))
-        made = await facilitator.create(
-            "/v1/formulations",
-            {
-                "subject_kind": "family",
-                "subject_id": str(family),
-                "setting": "rethink_space",
-                "held_on": datetime.now(UTC).date().isoformat(),
-            },
-        )
+        # The family agreed to share with the Rethink team: once the service has heard, a
+        # facilitator may hold a Rethink Space about it.
+        await produce(referrals_events.consent(family))
+        rethink_space = {
+            "subject_kind": "family",
+            "subject_id": str(family),
+            "setting": "rethink_space",
+            "held_on": datetime.now(UTC).date().isoformat(),
+        }
+
+        async def held():  # type: ignore[no-untyped-def]
+            r = await service.client.post(
+                "/v1/formulations", json=rethink_space, headers=facilitator.headers
+            )
+            return r.json() if r.status_code == 201 else None
+
+        made = await eventually(held, timeout=40)
         path = f"/v1/formulations/{made['id']}"
         not_found = await ours.get(path, expect=404)
         assert not_found["type"] == "/problems/formulation-not-found"
@@ -130,6 +138,170 @@ async def test_res_staff_see_a_familys_formulation_only_while_it_is_allocated_to
         await facilitator.get(path)  # the formulation itself is still there for the others
 
 
+async def whole_trail(client, admin, **params: str) -> list:  # type: ignore[no-untyped-def]
+    """Every audit entry the filter finds, page after page."""
+    found, after = [], 0
+    while True:
+        r = await client.get("/v1/audit", params={**params, "after": after}, headers=admin)
+        assert r.status_code == 200, r.text
+        found += r.json()["items"]
+        if r.json()["next_after"] is None:
+            return found
+        after = r.json()["next_after"]
+
+
 async def _status(who, path: str, status: int) -> bool:  # type: ignore[no-untyped-def]
     response = await who.client.get(path, headers=who.headers)
     return response.status_code == status
+
+
+async def test_the_rethink_team_and_supervision_see_a_family_only_with_its_consent(
+    broker, databases, issuer, caller, produce, referrals_events
+):
+    """runtime.policy's consent rule: a family that agreed to share with the Rethink team but
+    not with group supervision is not shown to supervisors, nor held in group supervision; a
+    supervisor's reasoned override shows it, and the audit keeps the reason."""
+    family = uuid.uuid4()
+    today = datetime.now(UTC).date().isoformat()
+    async with run_service(
+        "formulation", await databases.new("formulation"), broker.bootstrap, issuer
+    ) as service:
+        duty = caller(service.client, issuer.headers("duty_advice"))
+        facilitator = caller(service.client, issuer.headers("rethink_facilitator"))
+        supervisor = caller(service.client, issuer.headers("supervisor", subject="user:sup"))
+        made = await duty.create(
+            "/v1/formulations",
+            {"subject_kind": "family", "subject_id": str(family), "held_on": today}
+            | {"setting": "with_family"},
+        )
+        path = f"/v1/formulations/{made['id']}"
+        # Nothing recorded yet: neither the Rethink team nor supervision sees it.
+        await facilitator.get(path, expect=404)
+        await supervisor.get(path, expect=404)
+        await produce(referrals_events.consent(family, group_supervision=False))
+        await eventually(lambda: _status(facilitator, path, 200), timeout=40)
+        await supervisor.get(path, expect=404)
+        listed = await supervisor.get("/v1/formulations", family_id=str(family))
+        assert listed["items"] == []
+        in_supervision = {"setting": "group_supervision", "held_on": today}
+        refused = await facilitator.create(
+            "/v1/meetings", {**in_supervision, "family_id": str(family)}, expect=422
+        )
+        assert refused["type"] == "/problems/no-consent-to-share"
+        assert [e["field"] for e in refused["errors"]] == ["setting"]
+        forum = await facilitator.create(
+            "/v1/meetings", {"setting": "rethink_space", "held_on": today, "family_id": str(family)}
+        )
+        assert forum["family_id"] == str(family)
+        async with service.db.sessions() as session:
+            from formulation.adapters import orm
+            from sqlalchemy import func, select
+
+            meetings = await session.scalar(select(func.count()).select_from(orm.meetings))
+        assert meetings == 1
+
+        why = "Safeguarding concern raised by the school today"
+        override = {**supervisor.headers, "X-Consent-Override": why}
+        shown = await service.client.get(path, headers=override)
+        assert shown.status_code == 200, shown.text
+        held = await service.client.post(
+            "/v1/meetings", json={**in_supervision, "family_id": str(family)}, headers=override
+        )
+        assert held.status_code == 201, held.text
+        trail = await whole_trail(service.client, issuer.headers("admin"), family_id=str(family))
+        by_supervisor = [e for e in trail if e["subject"] == "user:sup"]
+        assert [(e["action"], e["status"], e["reason"]) for e in by_supervisor][-2:] == [
+            ("read", 200, f"consent overridden: {why}"),
+            ("create", 201, f"consent overridden: {why}"),
+        ]
+
+
+async def test_formulations_and_meetings_name_only_their_familys_people_and_reads_are_theirs(
+    broker, databases, issuer, caller, produce, referrals_events
+):
+    """A participant or genogram member of another family is refused naming the field and
+    nothing is stored; every read of a formulation or meeting is in each member's trail."""
+    from contracts.referrals.v1 import FamilyMembershipRecorded
+
+    family, child, mum, stranger = (uuid.uuid4() for _ in range(4))
+    today = datetime.now(UTC).date().isoformat()
+    admin = issuer.headers("admin")
+    async with run_service(
+        "formulation", await databases.new("formulation"), broker.bootstrap, issuer
+    ) as service:
+        duty = caller(service.client, issuer.headers("duty_advice"))
+        await produce(
+            FamilyMembershipRecorded(
+                family_id=family, child_ids=[child], adult_ids=[mum], recorded_at=datetime.now(UTC)
+            )
+        )
+        await produce(referrals_events.consent(family))
+        start = {"subject_kind": "family", "subject_id": str(family), "held_on": today}
+        start |= {"setting": "with_family"}
+        consumer = service.workers.consumer
+        await eventually(lambda: consumer.stats.applied >= 2, timeout=40)
+        stranger_joins = {
+            **start,
+            "participants": [{"role": "parent_carer", "person_id": str(stranger)}],
+        }
+        wrong = await duty.create("/v1/formulations", stranger_joins, expect=422)
+
+        assert wrong["type"] == "/problems/person-not-in-family"
+        assert [e["field"] for e in wrong["errors"]] == ["person_id"]
+        made = await duty.create(
+            "/v1/formulations",
+            {**start, "participants": [{"role": "young_person", "person_id": str(child)}]},
+        )
+        path = f"/v1/formulations/{made['id']}"
+        wrong = await duty.change(
+            "POST",
+            f"{path}/participants",
+            {"role": "parent_carer", "person_id": str(stranger)},
+            expect=422,
+        )
+        assert [e["field"] for e in wrong["errors"]] == ["person_id"]
+        wrong = await duty.change(
+            "PUT",
+            f"{path}/family-structure",
+            {"members": [{"person_id": str(child)}, {"person_id": str(stranger)}]},
+            expect=422,
+        )
+        assert [e["field"] for e in wrong["errors"]] == ["members.person_id"]
+        meeting = await duty.create(
+            "/v1/meetings",
+            {"setting": "rethink_space", "held_on": today, "formulation_id": made["id"]},
+        )
+        wrong = await duty.change(
+            "POST",
+            f"/v1/meetings/{meeting['id']}/participants",
+            {"role": "parent_carer", "person_id": str(stranger)},
+            expect=422,
+        )
+        assert [e["field"] for e in wrong["errors"]] == ["person_id"]
+        async with service.db.sessions() as session:
+            from formulation.adapters import orm
+            from sqlalchemy import func, select
+
+            stored = await session.scalar(select(func.count()).select_from(orm.formulations))
+        assert stored == 1
+
+        await duty.get(path)
+        await duty.get("/v1/formulations", family_id=str(family))
+        await duty.get(f"/v1/meetings/{meeting['id']}")
+        await duty.get("/v1/meetings", family_id=str(family))
+        for person in (child, mum):
+            trail = await whole_trail(service.client, admin, person_id=str(person))
+            touched = [(e["action"], e["record_type"], e["path"]) for e in trail]
+            assert touched[-4:] == [
+                ("read", "formulation", path),
+                ("read", "formulation", "/v1/formulations"),
+                ("read", "meeting", f"/v1/meetings/{meeting['id']}"),
+                ("read", "meeting", "/v1/meetings"),
+            ], person
+            assert ("create", "formulation", "/v1/formulations") in touched, person
+            assert ("create", "meeting", "/v1/meetings") in touched, person
+        # Nobody outside the family is in the trail of its records.
+        trail = await service.client.get(
+            "/v1/audit", params={"person_id": str(stranger)}, headers=admin
+        )
+        assert trail.json()["items"] == []

@@ -6,6 +6,8 @@ from contracts import topics
 from fastapi import FastAPI
 from runtime.app import ServiceDefinition
 from runtime.app import create_app as build_app
+from runtime.families import handlers as family_handlers
+from runtime.families import refused_subjects
 
 from goals.adapters import orm
 from goals.config import Settings
@@ -24,8 +26,17 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         tables=orm.platform,
         policy=POLICY,
         routers=[reference.router, plans.router, progress.router, reviews.router, history.router],
-        handlers={**referrals.HANDLERS, **formulation.HANDLERS},
-        subscriptions=[topics.REFERRALS_ALLOCATION, topics.FORMULATION_FORMULATION],
+        handlers={
+            **referrals.HANDLERS,
+            **formulation.HANDLERS,
+            **family_handlers(orm.family_facts),
+        },
+        refused_subjects=refused_subjects(orm.family_facts, {"plan_id": (orm.plans, "plan_id")}),
+        subscriptions=[
+            topics.REFERRALS_CONTACT,
+            topics.REFERRALS_ALLOCATION,
+            topics.FORMULATION_FORMULATION,
+        ],
     )
 
 

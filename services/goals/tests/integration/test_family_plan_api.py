@@ -17,7 +17,12 @@ from contracts import topics
 from contracts.envelope import Envelope, EventPayload
 from contracts.formulation.v1 import FactorCounts, FormulationCompleted, RoleCount
 from contracts.goals import v1 as goals_events
-from contracts.referrals.v1 import AllocationClosed, FamilyAllocated
+from contracts.referrals.v1 import (
+    AllocationClosed,
+    ConversationRecorded,
+    FamilyAllocated,
+    FamilyMembershipRecorded,
+)
 from contracts.registry import parse_payload
 from goals.adapters import orm
 from runtime.outbox import pending_count
@@ -107,9 +112,25 @@ async def allocate_and_formulate(bootstrap: str, goals: Any, family_id: uuid.UUI
         ),
         "/services/referrals",
     )
+    await publish(bootstrap, consented(family_id), "/services/referrals")
     await publish(bootstrap, completed(family_id, formulation_id), "/services/formulation")
-    await eventually(lambda: consumer.stats.applied >= applied_before + 2, timeout=40)
+    await eventually(lambda: consumer.stats.applied >= applied_before + 3, timeout=40)
     return formulation_id
+
+
+def consented(
+    family_id: uuid.UUID, status: str = "given", *, group_supervision: bool = True
+) -> ConversationRecorded:
+    """A conversation entry on the family's contact recording its consent to share."""
+    return ConversationRecorded(
+        contact_id=uuid.uuid5(family_id, "contact"),
+        entry_number=1,
+        recorded_at=datetime.now(UTC),
+        family_id=family_id,
+        consent_status=status,
+        consent_includes_rethink_team=True,
+        consent_includes_group_supervision=group_supervision,
+    )
 
 
 def sub_goal(code: str, on: date, **extra: Any) -> dict[str, Any]:
@@ -869,3 +890,149 @@ async def test_after_the_allocation_closes_the_team_reads_and_writes_nothing(
         assert await _stored(goals) == stored
         # The front door keeps the record.
         assert (await goals.client.get(base, headers=duty)).status_code == 200
+
+
+async def _applied(bootstrap: str, goals: Any, *events: tuple[EventPayload, str]) -> None:
+    consumer = goals.workers.consumer
+    before = consumer.stats.applied
+    for payload, source in events:
+        await publish(bootstrap, payload, source)
+    await eventually(lambda: consumer.stats.applied >= before + len(events), timeout=40)
+
+
+async def test_a_plan_is_shown_to_supervision_only_with_the_familys_consent(
+    broker, databases, issuer
+):
+    """runtime.policy's consent rule: consent to the Rethink team but not to group supervision
+    hides the plan from supervisors; a supervisor's override, with a reason, shows it and the
+    audit keeps why; nobody else may override, and not without a reason."""
+    practitioner = issuer.headers("res_practitioner", team=TEAM)
+    supervisor = issuer.headers("supervisor", subject="user:sup-1")
+    facilitator = issuer.headers("rethink_facilitator")
+    admin = issuer.headers("admin")
+    async with run_service(
+        "goals", await databases.new("goals"), broker.bootstrap, issuer
+    ) as goals:
+        family = uuid.uuid4()
+        formulation = await allocate_and_formulate(broker.bootstrap, goals, family)
+        r = await goals.client.post(
+            "/v1/plans",
+            headers=practitioner,
+            json={
+                "family_id": str(family),
+                "formulation_id": str(formulation),
+                "overall_goal": "Safe and settled at home",
+            },
+        )
+        assert r.status_code == 201, r.text
+        plan = r.json()["plan_id"]
+        path = f"/v1/plans/{plan}"
+        assert (await goals.client.get(path, headers=supervisor)).status_code == 200
+        # A later conversation records that the family does not agree to group supervision.
+        await _applied(
+            broker.bootstrap,
+            goals,
+            (consented(family, group_supervision=False), "/services/referrals"),
+        )
+        for where in (path, f"{path}/progress"):
+            assert (await goals.client.get(where, headers=supervisor)).status_code == 404, where
+        listed = await goals.client.get("/v1/plans", headers=supervisor)
+        assert plan not in [p["plan_id"] for p in listed.json()["items"]]
+        assert (await goals.client.get(path, headers=facilitator)).status_code == 200
+        assert (await goals.client.get(path, headers=practitioner)).status_code == 200
+
+        blank = await goals.client.get(path, headers={**supervisor, "X-Consent-Override": " "})
+        assert blank.status_code == 422
+        assert blank.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in blank.json()["errors"]] == ["X-Consent-Override"]
+        not_theirs = await goals.client.get(
+            path, headers={**facilitator, "X-Consent-Override": "I need it"}
+        )
+        assert not_theirs.status_code == 403
+        assert not_theirs.json()["type"] == "/problems/consent-override-not-allowed"
+        why = "Safeguarding concern: supervision must hear the case today"
+        shown = await goals.client.get(path, headers={**supervisor, "X-Consent-Override": why})
+        assert shown.status_code == 200, shown.text
+
+        trail = await goals.client.get(
+            "/v1/audit", params={"family_id": str(family)}, headers=admin
+        )
+        entries = [e for e in trail.json()["items"] if e["role"] == "supervisor"]
+        assert [(e["action"], e["status"]) for e in entries][-1] == ("read", 200)
+        assert entries[-1]["reason"] == f"consent overridden: {why}"
+        assert entries[-1]["subject"] == "user:sup-1"
+
+
+async def test_a_plan_names_only_people_of_its_family_and_every_read_is_theirs(
+    broker, databases, issuer
+):
+    """Sub-goals and scorers naming someone of another family are refused naming the field,
+    nothing stored; every read of the plan is in each family member's subject access trail."""
+    practitioner = issuer.headers("res_practitioner", team=TEAM)
+    admin = issuer.headers("admin")
+    today = date.today()
+    child, mum, stranger = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with run_service(
+        "goals", await databases.new("goals"), broker.bootstrap, issuer
+    ) as goals:
+        family = uuid.uuid4()
+        formulation = await allocate_and_formulate(broker.bootstrap, goals, family)
+        membership = FamilyMembershipRecorded(
+            family_id=family, child_ids=[child], adult_ids=[mum], recorded_at=datetime.now(UTC)
+        )
+        await _applied(broker.bootstrap, goals, (membership, "/services/referrals"))
+        r = await goals.client.post(
+            "/v1/plans",
+            headers=practitioner,
+            json={
+                "family_id": str(family),
+                "formulation_id": str(formulation),
+                "overall_goal": "Safe and settled at home",
+            },
+        )
+        plan = Plan(goals.client, practitioner, r.json(), r.headers["ETag"])
+        stored = await _stored(goals)
+        wrong = await goals.client.post(
+            f"/v1/plans/{plan.id}/sub-goals",
+            json=sub_goal("S1", today, person_ids=[str(stranger)]),
+            headers={**practitioner, "If-Match": plan.etag},
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert wrong.headers["content-type"] == "application/problem+json"
+        assert wrong.json()["type"] == "/problems/person-not-in-family"
+        assert [e["field"] for e in wrong.json()["errors"]] == ["person_ids"]
+        assert await _stored(goals) == stored
+
+        await plan.post("/sub-goals", sub_goal("S1", today, person_ids=[str(child)]))
+        s1 = plan.goal("S1")["sub_goal_id"]
+        stored = await _stored(goals)
+        by_stranger = {"kind": "family", "person_id": str(stranger)}
+        wrong = await goals.client.post(
+            f"/v1/plans/{plan.id}/sub-goals/{s1}/baseline",
+            json={"score": 3, "on": today.isoformat(), "given_by": by_stranger},
+            headers={**practitioner, "If-Match": plan.etag},
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert [e["field"] for e in wrong.json()["errors"]] == ["given_by.person_id"]
+        assert await _stored(goals) == stored
+        by_mum = {"kind": "family", "person_id": str(mum)}
+        await plan.post(
+            f"/sub-goals/{s1}/baseline", {"score": 3, "on": today.isoformat(), "given_by": by_mum}
+        )
+
+        assert (await goals.client.get(f"/v1/plans/{plan.id}", headers=practitioner)).is_success
+        listed = await goals.client.get("/v1/plans", headers=practitioner)
+        assert plan.id in [p["plan_id"] for p in listed.json()["items"]]
+        progress = await goals.client.get(f"/v1/plans/{plan.id}/progress", headers=practitioner)
+        assert progress.is_success
+        for person in (child, mum):
+            trail = await goals.client.get(
+                "/v1/audit", params={"person_id": str(person)}, headers=admin
+            )
+            touched = [(e["action"], e["path"]) for e in trail.json()["items"]]
+            assert touched[-3:] == [
+                ("read", f"/v1/plans/{plan.id}"),
+                ("read", "/v1/plans"),
+                ("read", f"/v1/plans/{plan.id}/progress"),
+            ], person
+            assert ("open_plan", "/v1/plans") in touched, person

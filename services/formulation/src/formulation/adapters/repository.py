@@ -14,8 +14,9 @@ from typing import Any, ClassVar, TypeVar
 from contracts.reference.formulation import FormulationSetting
 from runtime.db import utcnow
 from runtime.domain import DomainError
+from runtime.families import consent_condition
 from runtime.repository import SnapshotRepository
-from sqlalchemy import ColumnElement, Row, and_, false, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from formulation.adapters import orm
@@ -35,7 +36,7 @@ _allocations = orm.family_allocations.c
 def visible(family_id: ColumnElement[Any], scope: FamilyScope) -> ColumnElement[bool]:
     """The condition a record's family column must meet for the caller to see it."""
     if scope.every_family:
-        return true()
+        return consent_condition(orm.family_facts, family_id, scope.audience)
     if scope.team_id is None:
         return false()
     allocated = select(_allocations.family_id).where(

@@ -1,5 +1,6 @@
 """Whose families a caller may see: every family (the front door, Rethink, supervisors, admins)
-or only the families allocated to one RES team.
+or only the families allocated to one RES team; and, for the Rethink team and supervision,
+only the families that consented to share with them (runtime.policy's consent rule).
 """
 
 from __future__ import annotations
@@ -7,20 +8,32 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from contracts.reference.formulation import FormulationSetting
 from runtime.domain import FieldError
-from runtime.policy import team_needs_to_know
+from runtime.policy import (
+    SHARED_WITH_SETTING,
+    ConsentToShare,
+    SharedWith,
+    consent_allows,
+    team_needs_to_know,
+)
 
-from formulation.domain.errors import FamilyNotFound, NotTheFamilysTeam
+from formulation.domain.errors import FamilyNotFound, NoConsentToShare, NotTheFamilysTeam
 
 
 @dataclass(frozen=True)
 class FamilyScope:
     every_family: bool
     team_id: str | None = None
+    # Whom the caller reads for under the consent rule (None: the family's own workers).
+    audience: SharedWith | None = None
+    consent_overridden: bool = False
 
     @classmethod
-    def everyone(cls) -> FamilyScope:
-        return cls(every_family=True)
+    def everyone(
+        cls, audience: SharedWith | None = None, consent_overridden: bool = False
+    ) -> FamilyScope:
+        return cls(every_family=True, audience=audience, consent_overridden=consent_overridden)
 
     @classmethod
     def team(cls, team_id: str | None) -> FamilyScope:
@@ -33,6 +46,30 @@ class FamilyScope:
             return True
         # runtime.policy's need to know; `allocated_team_id` is only ever an open allocation's.
         return team_needs_to_know(self.team_id, allocated_team_id, allocation_open=True)
+
+
+def check_consent(
+    scope: FamilyScope,
+    family_id: uuid.UUID | None,
+    setting: FormulationSetting,
+    consent: ConsentToShare | None,
+) -> None:
+    """A new record of a family is made only where the family's consent lets it be shown: to
+    the caller (the Rethink team, supervision) and in its setting (a Rethink forum, group
+    supervision). A supervisor's override lifts both, and the audit keeps why."""
+    if family_id is None or scope.consent_overridden:
+        return
+    if not consent_allows(consent, scope.audience):
+        raise FamilyNotFound(
+            detail=f"family {family_id} has not consented to share with the {scope.audience}",
+            errors=[FieldError("family_id", "the family has not consented to share with you")],
+        )
+    in_setting = SHARED_WITH_SETTING.get(setting)
+    if not consent_allows(consent, in_setting):
+        raise NoConsentToShare(
+            detail=f"family {family_id} has not consented to share with {in_setting}",
+            errors=[FieldError("setting", f"the family has not consented to {in_setting}")],
+        )
 
 
 def formulating_team(

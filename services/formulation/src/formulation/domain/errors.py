@@ -73,6 +73,19 @@ class InvalidFamilyStructure(FormulationError):
     title = "The family structure refers to people who are not in it"
 
 
+class NoConsentToShare(FormulationError):
+    """The record would be held in a setting the family has not consented to share with (a
+    Rethink forum: the Rethink team; group supervision): runtime.policy's consent rule."""
+
+    code = "no-consent-to-share"
+    status = 422
+    title = "The family has not consented to share in this setting"
+    fix = (
+        "Record the family's consent on its contact first, choose another setting, or (a "
+        "supervisor) send X-Consent-Override with the reason."
+    )
+
+
 class NotTheFamilysTeam(FormulationError):
     code = "not-the-familys-team"
     status = 422

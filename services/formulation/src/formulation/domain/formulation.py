@@ -387,6 +387,16 @@ class Formulation:
 
     # -- participants and family structure (steps 1-2) -------------------------------------------
 
+    @property
+    def family_id(self) -> uuid.UUID | None:
+        return self.subject.family_id
+
+    def people(self) -> list[tuple[str, uuid.UUID]]:
+        """Every registered person the formulation names, with the field that names them: each
+        must be of the family, and each one's subject access request finds it."""
+        named = [("person_id", p.person_id) for p in self.participants if p.person_id]
+        return named + [("members.person_id", m.person_id) for m in self.family_structure.members]
+
     def add_participant(
         self,
         role: ParticipantRole,

@@ -187,6 +187,10 @@ class Meeting:
                 return p
         raise ParticipantNotFound(detail=str(participant_id))
 
+    def people(self) -> list[tuple[str, uuid.UUID]]:
+        """Every registered person the meeting names, with the field that names them."""
+        return [("person_id", p.person_id) for p in self.participants if p.person_id]
+
     def add_participant(
         self,
         role: ParticipantRole,

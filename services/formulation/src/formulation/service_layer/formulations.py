@@ -13,8 +13,8 @@ from typing import TypeVar
 from contracts.reference.formulation import FormulationSetting, ParticipantRole, SubjectKind
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from formulation.adapters.repository import FamilyAllocations, FormulationRepository
-from formulation.domain.access import FamilyScope, formulating_team
+from formulation.adapters.repository import FormulationRepository
+from formulation.domain.access import FamilyScope
 from formulation.domain.errors import ReformulationInDraft
 from formulation.domain.formulation import (
     CompletionCheck,
@@ -29,6 +29,8 @@ from formulation.service_layer.unit_of_work import (
     RevisionCheck,
     Work,
     change,
+    check_people,
+    family_team,
     load,
 )
 
@@ -88,13 +90,6 @@ class Reformulate:
     team_id: str | None = None
 
 
-async def _team(
-    session: AsyncSession, scope: FamilyScope, family_id: uuid.UUID | None, team_id: str | None
-) -> str | None:
-    allocated = await FamilyAllocations(session).team_of(family_id) if family_id else None
-    return formulating_team(scope, family_id, allocated, team_id)
-
-
 def _add_participants(formulation: Formulation, participants: Sequence[NewParticipant]) -> None:
     for p in participants:
         formulation.add_participant(
@@ -113,9 +108,10 @@ async def start_formulation(
         held_on=cmd.held_on,
         facilitator_id=cmd.facilitator_id,
         now=now,
-        team_id=await _team(work.session, scope, subject.family_id, cmd.team_id),
+        team_id=await family_team(work.session, scope, subject.family_id, cmd.team_id, cmd.setting),
     )
     _add_participants(formulation, cmd.participants)
+    await check_people(work.session, formulation.subject.family_id, formulation.people())
     await FormulationRepository(work.session).add(formulation)
     work.collect(formulation)
     return formulation
@@ -200,7 +196,9 @@ async def reformulate(
         facilitator_id=cmd.facilitator_id,
         now=now,
         carry_forward=cmd.carry_forward,
-        team_id=await _team(work.session, scope, previous.subject.family_id, cmd.team_id),
+        team_id=await family_team(
+            work.session, scope, previous.subject.family_id, cmd.team_id, cmd.setting
+        ),
     )
     await repo.add(formulation)  # a racing re-formulation of the same version: 409
     work.collect(formulation)

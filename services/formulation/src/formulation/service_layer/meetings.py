@@ -12,12 +12,8 @@ from contracts.reference.formulation import FormulationSetting
 from runtime.domain import FieldError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from formulation.adapters.repository import (
-    FamilyAllocations,
-    FormulationRepository,
-    MeetingRepository,
-)
-from formulation.domain.access import FamilyScope, formulating_team
+from formulation.adapters.repository import FormulationRepository, MeetingRepository
+from formulation.domain.access import FamilyScope
 from formulation.domain.errors import MeetingNotAboutThisFamily
 from formulation.domain.meetings import Meeting
 from formulation.domain.participants import Participant
@@ -28,6 +24,8 @@ from formulation.service_layer.unit_of_work import (
     RevisionCheck,
     Work,
     change,
+    check_people,
+    family_team,
     load,
 )
 
@@ -58,7 +56,7 @@ async def record_meeting(
             )
         family_id = formulation.subject.family_id
         team_id = team_id or formulation.team_id
-    allocated = await FamilyAllocations(work.session).team_of(family_id) if family_id else None
+    team_id = await family_team(work.session, scope, family_id, team_id, cmd.setting)
     meeting = Meeting.record(
         meeting_id=uuid.uuid4(),
         setting=cmd.setting,
@@ -77,8 +75,9 @@ async def record_meeting(
         ],
         formulation_id=cmd.formulation_id,
         family_id=family_id,
-        team_id=formulating_team(scope, family_id, allocated, team_id),
+        team_id=team_id,
     )
+    await check_people(work.session, family_id, meeting.people())
     await MeetingRepository(work.session).add(meeting)
     work.collect(meeting)
     return meeting

@@ -9,11 +9,14 @@ review dates so lists and the overdue view are queries, not scans of every snaps
 from __future__ import annotations
 
 from runtime.db import UtcDateTime, new_metadata
+from runtime.families import family_facts_table
 from runtime.tables import platform_tables
 from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Uuid
 
 metadata = new_metadata()
 platform = platform_tables(metadata)
+# Each family's members and consent to share (runtime.families).
+family_facts = family_facts_table(metadata)
 
 plans = Table(
     "plans",

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from contracts.reference.goals import PlanStatus
 from runtime.db import utcnow
+from runtime.families import consent_condition
 from runtime.repository import SnapshotRepository
-from sqlalchemy import ColumnElement, delete, false, insert, select, true, update
+from sqlalchemy import ColumnElement, delete, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goals.adapters import orm
@@ -21,7 +22,7 @@ from goals.domain.reviews import review_due_on
 def visible(visibility: Visibility) -> ColumnElement[bool]:
     """A condition on `plans` joined to nothing: the family is allocated to the caller's team."""
     if visibility.everyone:
-        return true()
+        return consent_condition(orm.family_facts, orm.plans.c.family_id, visibility.audience)
     if visibility.team_id is None:
         return false()
     # runtime.policy's need to know: only while the family's allocation to the team is open.

@@ -1,10 +1,11 @@
-"""Whose plans a caller may see: RES staff their own team's families, other practice roles all."""
+"""Whose plans a caller may see: RES staff their own team's families, other practice roles all,
+the Rethink team and supervisors only those of families that consented to share with them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runtime.policy import team_needs_to_know
+from runtime.policy import SharedWith, team_needs_to_know
 
 
 @dataclass(frozen=True)
@@ -13,10 +14,13 @@ class Visibility:
 
     everyone: bool
     team_id: str | None = None
+    # Whom the caller reads for under runtime.policy's consent rule (None: the family's own
+    # workers, or a supervisor's override).
+    audience: SharedWith | None = None
 
     @classmethod
-    def all_families(cls) -> Visibility:
-        return cls(everyone=True)
+    def all_families(cls, audience: SharedWith | None = None) -> Visibility:
+        return cls(everyone=True, audience=audience)
 
     @classmethod
     def team(cls, team_id: str | None) -> Visibility:

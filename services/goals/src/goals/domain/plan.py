@@ -319,6 +319,23 @@ class FamilyPlan:
     opened_on: date | None = None
     events: list[EventPayload] = field(default_factory=list, repr=False, compare=False)
 
+    def people(self) -> list[tuple[str, uuid.UUID]]:
+        """Every registered person the plan names, with the field that names them: those a
+        sub-goal is about and the family members who gave a score. Each must be of the
+        family, and each one's subject access request finds the plan."""
+        named: list[tuple[str, uuid.UUID]] = []
+        for goal in self.sub_goals:
+            named += [("person_ids", p) for p in goal.person_ids]
+            scores: list[BaselineScore | TrackingScore] = [*goal.scores]
+            if goal.baseline is not None:
+                scores.insert(0, goal.baseline)
+            named += [
+                ("given_by.person_id", uuid.UUID(s.given_by.id))
+                for s in scores
+                if s.given_by.kind is ScorerKind.FAMILY
+            ]
+        return list(dict.fromkeys(named))
+
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod

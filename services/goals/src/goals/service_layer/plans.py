@@ -20,8 +20,10 @@ from contracts.reference.goals import (
     TrackingFrequency,
 )
 from runtime.domain import NotFound
+from runtime.families import FamilyFacts
 from runtime.uow import UnitOfWork
 
+from goals.adapters import orm
 from goals.adapters.repository import CompletedFormulations, FamilyAllocations, PlanRepository
 from goals.domain.access import Visibility
 from goals.domain.closure import ClosingReview
@@ -211,7 +213,12 @@ async def change_plan(
     if plan is None:
         raise NotFound(detail=f"no plan {plan_id}")
     check_version(plans.revisions[plan_id])
+    before = set(plan.people())
     created = _apply(plan, cmd, now)
+    # A person the change names anew (a sub-goal is about, a score was given by) must be of
+    # the plan's family.
+    added = [named for named in plan.people() if named not in before]
+    await FamilyFacts(uow.session, orm.family_facts).check_members(plan.family_id, added)
     version = await plans.save(plan)
     uow.collect(plan)
     return Changed(plan, version, created)

@@ -17,12 +17,14 @@ from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
+from runtime.families import people_touched
 from runtime.fields import IsoDate
 from runtime.identity import Principal
 from runtime.pagination import Page, PageCursor, PageLimit
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
+from formulation.adapters import orm
 from formulation.adapters.repository import FormulationFilters, FormulationRepository
 from formulation.domain.formulation import Formulation, FormulationStatus
 from formulation.domain.participants import Participant
@@ -92,12 +94,17 @@ async def _audit(
         action,
         "formulation",
         formulation.id,
-        family_id=formulation.subject.family_id,
+        family_id=formulation.family_id,
+        person_ids=await people_touched(
+            uow.session, orm.family_facts, formulation.family_id, formulation.people()
+        ),
         status=status,
     )
 
 
 async def _audit_read(request: Request, caller: Principal, db: Database, f: Formulation) -> None:
+    async with db.sessions() as session:
+        people = await people_touched(session, orm.family_facts, f.family_id, f.people())
     await audit.record_read(
         db,
         request.app.state.tables,
@@ -105,7 +112,8 @@ async def _audit_read(request: Request, caller: Principal, db: Database, f: Form
         caller,
         "formulation",
         f.id,
-        family_id=f.subject.family_id,
+        family_id=f.family_id,
+        person_ids=people,
     )
 
 

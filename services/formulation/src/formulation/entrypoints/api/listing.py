@@ -12,10 +12,12 @@ from fastapi import Request
 from runtime import audit
 from runtime.db import Database
 from runtime.errors import ProblemError
+from runtime.families import members_by_family, per_person
 from runtime.identity import Principal
 from runtime.pagination import next_cursor, page_request
 from sqlalchemy import ColumnElement, Row
 
+from formulation.adapters import orm
 from formulation.adapters.repository import FormulationRepository, MeetingRepository
 from formulation.entrypoints.api.callers import scope_of
 
@@ -56,15 +58,17 @@ async def list_page(
         rows = await repository(session).summaries(
             filters.conditions(), scope, limit=page.limit + 1, after=after
         )
-    items, next_page = next_cursor(
-        rows, page.limit, lambda r: (r.held_on.isoformat(), str(getattr(r, key))), cursor_scope
-    )
+        items, next_page = next_cursor(
+            rows, page.limit, lambda r: (r.held_on.isoformat(), str(getattr(r, key))), cursor_scope
+        )
+        members = await members_by_family(session, orm.family_facts, (r.family_id for r in items))
+    # One entry per member of each family listed, so each one's subject access request finds it.
     await audit.record_reads(
         db,
         request.app.state.tables,
         request,
         caller,
         record_type,
-        ((getattr(row, key), row.family_id) for row in items),
+        per_person(((getattr(row, key), row.family_id) for row in items), members),
     )
     return items, next_page

@@ -16,12 +16,14 @@ from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import set_etag
 from runtime.db import Database, utcnow
+from runtime.families import people_touched
 from runtime.fields import IsoDate
 from runtime.identity import Principal
 from runtime.pagination import Page, PageCursor, PageLimit
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
+from formulation.adapters import orm
 from formulation.adapters.repository import MeetingFilters, MeetingRepository
 from formulation.domain.meetings import AlignmentMoment, Meeting
 from formulation.domain.participants import Participant
@@ -66,6 +68,7 @@ async def _audit(
         "meeting",
         m.id,
         family_id=m.family_id,
+        person_ids=await people_touched(uow.session, orm.family_facts, m.family_id, m.people()),
         status=status,
     )
 
@@ -155,6 +158,10 @@ async def read(
 ) -> MeetingResponse:
     async with db.sessions() as session:
         loaded = await read_meeting(session, meeting_id, scope_of(caller))
+        meeting = loaded.aggregate
+        people = await people_touched(
+            session, orm.family_facts, meeting.family_id, meeting.people()
+        )
     await audit.record_read(
         db,
         request.app.state.tables,
@@ -162,7 +169,8 @@ async def read(
         caller,
         "meeting",
         meeting_id,
-        family_id=loaded.aggregate.family_id,
+        family_id=meeting.family_id,
+        person_ids=people,
     )
     set_etag(response, loaded.revision)
     return MeetingResponse.of(loaded.aggregate, loaded.revision)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from runtime.families import audience_of
 from runtime.fields import WHOLE_NUMBER
 from runtime.identity import Principal
 from runtime.policy import RES
@@ -26,7 +27,8 @@ class Strict(BaseModel):
 
 
 def visibility_of(caller: Principal) -> Visibility:
-    """RES staff see their own team's families; the other practice roles see all."""
+    """RES staff see their own team's families; the other practice roles see all, the Rethink
+    team and supervisors those that consented to share with them."""
     if caller.role in RES:
         return Visibility.team(caller.team_id)
-    return Visibility.all_families()
+    return Visibility.all_families(audience_of(caller))

@@ -23,6 +23,7 @@ from runtime import audit
 from runtime.app import get_db, get_uow
 from runtime.concurrency import require_if_match, set_etag
 from runtime.db import Database, utcnow
+from runtime.families import members_by_family, people_touched, per_person
 from runtime.fields import PracticeDate, today
 from runtime.identity import Principal
 from runtime.pagination import (
@@ -35,6 +36,7 @@ from runtime.pagination import (
 from runtime.security import principal
 from runtime.uow import UnitOfWork
 
+from goals.adapters import orm
 from goals.adapters.repository import PlanRepository
 from goals.adapters.views import PlanFilters, list_plans
 from goals.domain.closure import ClosingReview, Support, SustainabilityPlan
@@ -247,16 +249,20 @@ async def list_family_plans(
     page = page_request(limit, cursor, scope)
     async with db.sessions() as session:
         rows = await list_plans(session, visibility_of(caller), filters, page, today())
-    items, next_page = next_cursor(
-        rows, limit, lambda r: (r.plan.opened_at.isoformat(), str(r.plan.id)), scope
-    )
+        items, next_page = next_cursor(
+            rows, limit, lambda r: (r.plan.opened_at.isoformat(), str(r.plan.id)), scope
+        )
+        members = await members_by_family(
+            session, orm.family_facts, (r.plan.family_id for r in items)
+        )
+    # One entry per member of each family listed, so each one's subject access request finds it.
     await audit.record_reads(
         db,
         request.app.state.tables,
         request,
         caller,
         "plan",
-        ((row.plan.id, row.plan.family_id) for row in items),
+        per_person(((row.plan.id, row.plan.family_id) for row in items), members),
     )
     return PlanPageResponse(
         items=[plan_summary(r.plan, r.version) for r in items], next_cursor=next_page
@@ -275,8 +281,16 @@ async def read_plan(
         plan, version = await use_cases.read_plan(
             plan_id, PlanRepository(session), visibility_of(caller)
         )
+        people = await people_touched(session, orm.family_facts, plan.family_id, plan.people())
     await audit.record_read(
-        db, request.app.state.tables, request, caller, "plan", plan_id, family_id=plan.family_id
+        db,
+        request.app.state.tables,
+        request,
+        caller,
+        "plan",
+        plan_id,
+        family_id=plan.family_id,
+        person_ids=people,
     )
     set_etag(response, version)
     return plan_response(plan, version)
@@ -307,6 +321,9 @@ async def open_plan(
             "plan",
             plan.id,
             family_id=plan.family_id,
+            person_ids=await people_touched(
+                uow.session, orm.family_facts, plan.family_id, plan.people()
+            ),
             status=201,
         )
         await uow.commit()
@@ -343,6 +360,9 @@ async def _change(
             "plan",
             plan_id,
             family_id=changed.plan.family_id,
+            person_ids=await people_touched(
+                uow.session, orm.family_facts, changed.plan.family_id, changed.plan.people()
+            ),
         )
         await uow.commit()
     set_etag(response, changed.version)

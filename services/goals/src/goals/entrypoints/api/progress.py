@@ -12,9 +12,11 @@ from runtime import audit
 from runtime.app import get_db
 from runtime.concurrency import set_etag
 from runtime.db import Database
+from runtime.families import people_touched
 from runtime.identity import Principal
 from runtime.security import principal
 
+from goals.adapters import orm
 from goals.adapters.chart import render_progress_chart, series_for_plan
 from goals.adapters.repository import PlanRepository
 from goals.domain.plan import FamilyPlan
@@ -56,6 +58,7 @@ async def _load(
 ) -> tuple[FamilyPlan, int]:
     async with db.sessions() as session:
         plan, version = await read_plan(plan_id, PlanRepository(session), visibility_of(caller))
+        people = await people_touched(session, orm.family_facts, plan.family_id, plan.people())
     await audit.record_read(
         db,
         request.app.state.tables,
@@ -64,6 +67,7 @@ async def _load(
         record_type,
         plan_id,
         family_id=plan.family_id,
+        person_ids=people,
     )
     return plan, version
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from runtime import audit
 from runtime.app import get_db
 from runtime.db import Database
+from runtime.families import members_by_family, per_person
 from runtime.fields import today
 from runtime.identity import Principal
 from runtime.pagination import (
@@ -22,6 +23,7 @@ from runtime.pagination import (
 )
 from runtime.security import principal
 
+from goals.adapters import orm
 from goals.adapters.views import list_overdue_reviews
 from goals.entrypoints.api.fields import visibility_of
 
@@ -64,16 +66,17 @@ async def list_overdue(
     page = page_request(limit, cursor, scope)
     async with db.sessions() as session:
         rows = await list_overdue_reviews(session, visibility_of(caller), team_id, page, on)
-    items, next_page = next_cursor(
-        rows, limit, lambda r: (r.due_on.isoformat(), str(r.sub_goal_id)), scope
-    )
+        items, next_page = next_cursor(
+            rows, limit, lambda r: (r.due_on.isoformat(), str(r.sub_goal_id)), scope
+        )
+        members = await members_by_family(session, orm.family_facts, (r.family_id for r in items))
     await audit.record_reads(
         db,
         request.app.state.tables,
         request,
         caller,
         "sub_goal",
-        ((row.sub_goal_id, row.family_id) for row in items),
+        per_person(((row.sub_goal_id, row.family_id) for row in items), members),
     )
     return OverdueReviewPageResponse(
         items=[OverdueReviewResponse(**vars(row)) for row in items], next_cursor=next_page
