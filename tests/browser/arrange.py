@@ -36,11 +36,12 @@ def add_worker(system: Any, team_id: str, worker_id: str, name: str) -> None:
         assert found.status_code in (201, 409), found.text  # 409: already in the team
 
 
-def allocate_family(
-    system: Any, team_id: str, cluster_id: str, *, surname: str = "Hart", days_ago: int = 0
-) -> AllocatedFamily:
-    """Contact, people, family, two conversations and a RES acceptance with a lead worker,
-    all `days_ago` (practice dates: the work is written up as it happened)."""
+def consenting_family(
+    system: Any, cluster_id: str, *, surname: str = "Hart", days_ago: int = 0
+) -> tuple[str, str, str, str, int]:
+    """Contact, people, family and two conversations, the second recording the family's consent
+    to share (with the Rethink team and group supervision), all `days_ago`: (family, contact,
+    child, parent, the contact's version)."""
     unique = uuid.uuid4().hex[:6]
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - days_ago * 86400))
     when = {"opened_on": day} if days_ago else {}
@@ -121,6 +122,19 @@ def allocate_family(
                     headers={"If-Match": f'"{version}"'},
                 )
             )["version"]
+    return family, contact_id, child, parent, version
+
+
+def allocate_family(
+    system: Any, team_id: str, cluster_id: str, *, surname: str = "Hart", days_ago: int = 0
+) -> AllocatedFamily:
+    """A consenting family (above) accepted for RES with a lead worker, all `days_ago`
+    (practice dates: the work is written up as it happened)."""
+    family, contact_id, child, parent, version = consenting_family(
+        system, cluster_id, surname=surname, days_ago=days_ago
+    )
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - days_ago * 86400))
+    with system.api("referrals", "duty_advice", subject="duty-sam") as r:
         _ok(
             r.post(
                 f"/v1/contacts/{contact_id}/decision",
@@ -154,25 +168,30 @@ def eventually(check: Callable[[], Any], *, timeout: float = 60.0, every: float 
 
 
 def completed_formulation(system: Any, hypothesis: str) -> str:
-    """A Rethink facilitator's completed formulation of a family whose walk back passes."""
-    family, mum, jay = (str(uuid.uuid4()) for _ in range(3))
+    """A Rethink facilitator's completed formulation of a family whose walk back passes (the
+    family consented to share with the Rethink team and group supervision)."""
+    family, _, jay, mum, _ = consenting_family(system, "inner-east", surname="Reid")
     today = time.strftime("%Y-%m-%d")
     with system.api("formulation", "rethink_facilitator", subject="rethink-anna") as f:
-        created = f.post(
-            "/v1/formulations",
-            json={
-                "subject_kind": "family",
-                "subject_id": family,
-                "family_id": family,
-                "setting": "with_family",
-                "held_on": today,
-                "participants": [
-                    {"role": "parent_carer", "person_id": mum},
-                    {"role": "young_person", "person_id": jay},
-                    {"role": "school", "agency_id": "school-42"},
-                ],
-            },
-        )
+        start = {
+            "subject_kind": "family",
+            "subject_id": family,
+            "family_id": family,
+            "setting": "with_family",
+            "held_on": today,
+            "participants": [
+                {"role": "parent_carer", "person_id": mum},
+                {"role": "young_person", "person_id": jay},
+                {"role": "school", "agency_id": "school-42"},
+            ],
+        }
+
+        def started() -> httpx.Response | None:
+            # The formulation service learns the family's consent from the event stream.
+            r = f.post("/v1/formulations", json=start)
+            return r if r.status_code == 201 else None
+
+        created = eventually(started)
         body = _ok(created)
         fid, etag = body["id"], created.headers["etag"]
         owner = body["participants"][0]["id"]
