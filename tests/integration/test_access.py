@@ -481,3 +481,152 @@ async def test_every_read_that_shows_a_person_is_in_their_subject_access_trail(s
         ("read", "contact", f"/v1/contacts/{contact_id}", 200),
         ("read", "contact", "/v1/contacts", 200),
     ]
+
+
+# -- the matrix in the need-to-know and consent states -------------------------------------------
+
+TEAM = "res-inner-east"  # every caller of the matrix is of this team
+
+
+def _shown(principal, allocated_team: str, allocation_open: bool, consent) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the family's record is shown to the caller: runtime.policy's two rules, read as
+    the services read them (RES staff: need to know; everyone else: consent)."""
+    from runtime.policy import consent_allows, shared_with, team_needs_to_know
+
+    if principal.role in (Role.RES_MANAGER, Role.RES_PRACTITIONER):
+        return team_needs_to_know(principal.team_id, allocated_team, allocation_open)
+    return consent_allows(consent, shared_with(principal))
+
+
+STATES = {
+    # The family's allocation to the callers' team has closed; it consented to everything.
+    "allocation closed": (False, ("given", True, True)),
+    # The family is allocated to the callers' team but refused consent to share.
+    "no consent": (True, ("refused", False, False)),
+    # Consent to the Rethink team only.
+    "no consent to group supervision": (True, ("given", True, False)),
+}
+
+
+async def _arrange(running, service: str, allocation_open: bool, consent) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A family record in `service` in the given state, as the consumers would leave it; the
+    path parameters that name it."""
+    from datetime import UTC, datetime
+
+    from runtime.families import FamilyFacts
+
+    family, now = uuid.uuid4(), datetime.now(UTC)
+    async with running.db.transaction() as session:
+        if service == "formulation":
+            from contracts.reference.formulation import FormulationSetting, SubjectKind
+            from formulation.adapters import orm
+            from formulation.adapters.repository import FamilyAllocations, FormulationRepository
+            from formulation.domain.formulation import Formulation, Subject
+
+            await FamilyAllocations(session).record(
+                family, allocation_id=uuid.uuid4(), team_id=TEAM, is_open=allocation_open, at=now
+            )
+            made = Formulation.start(
+                formulation_id=uuid.uuid4(),
+                subject=Subject.of(SubjectKind.FAMILY, family),
+                setting=FormulationSetting.WITH_FAMILY,
+                held_on=now.date(),
+                facilitator_id="user:f",
+                now=now,
+                team_id=TEAM,
+            )
+            await FormulationRepository(session).add(made)
+            ids = {"formulation_id": str(made.id)}
+        else:
+            from goals.adapters import orm  # type: ignore[no-redef]
+            from goals.adapters.repository import FamilyAllocations as Families
+            from goals.adapters.repository import PlanRepository
+            from goals.domain.plan import FamilyPlan
+
+            await Families(session).allocate(
+                family,
+                team_id=TEAM,
+                cluster_id="inner-east",
+                allocation_id=uuid.uuid4(),
+                as_of=now,
+                closed_on=None if allocation_open else now.date(),
+            )
+            plan = FamilyPlan.open(
+                family_id=family,
+                formulation_id=uuid.uuid4(),
+                overall_goal="Safe and settled",
+                now=now,
+                team_id=TEAM,
+                cluster_id="inner-east",
+            )
+            await PlanRepository(session).add(plan)
+            ids = {"plan_id": str(plan.id)}
+        status, rethink, supervision = consent
+        from contracts.reference.referrals import ConsentStatus
+        from runtime.policy import ConsentToShare
+
+        await FamilyFacts(session, orm.family_facts).record_consent(
+            family, ConsentToShare(ConsentStatus(status), rethink, supervision), now
+        )
+    return ids
+
+
+def _family_reads(service: str) -> list[str]:
+    """The GET routes of one family record whose rule is the need-to-know object rule."""
+    from runtime.policy import ObjectRule
+
+    policy = SERVICES[service].bootstrap().definition().policy
+    key = "{formulation_id}" if service == "formulation" else "{plan_id}"
+    return [
+        r.path
+        for r in policy.rules
+        if r.method == "GET"
+        and r.objects is ObjectRule.OWN_TEAM
+        and r.path.count("{") == 1
+        and key in r.path
+        and not r.path.endswith("/compare")  # needs a second version to compare with
+    ]
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+@pytest.mark.parametrize("service", ["formulation", "goals"])
+async def test_the_policy_matrix_after_closure_and_without_consent(
+    services, issuer, service, state
+):
+    """Every role against every read of a family record, in each state: shown exactly where
+    the need-to-know and consent rules say, 404 where they hide it, 403 where the policy does."""
+    from contracts.reference.referrals import ConsentStatus
+    from runtime.identity import Principal
+    from runtime.policy import ConsentToShare
+
+    running = services[service]
+    allocation_open, consent = STATES[state]
+    ids = await _arrange(running, service, allocation_open, consent)
+    recorded = ConsentToShare(ConsentStatus(consent[0]), consent[1], consent[2])
+    paths = _family_reads(service)
+    assert paths, service
+    for path in paths:
+        url = path.format(**ids)
+        rule = running.app.state.policy.lookup("GET", path)
+        for caller, spec in CALLERS.items():
+            principal = Principal(
+                "x",
+                Role(str(spec["role"])),
+                agency_id=spec.get("agency"),  # type: ignore[arg-type]
+                team_id=spec.get("team"),  # type: ignore[arg-type]
+                scopes=frozenset(spec.get("scopes", [])),  # type: ignore[arg-type]
+            )
+            headers = issuer.headers(
+                str(spec["role"]),
+                agency=spec.get("agency"),
+                team=spec.get("team"),  # type: ignore[arg-type]
+                scopes=spec.get("scopes"),  # type: ignore[arg-type]
+            )
+            r = await running.client.get(url, headers=headers)
+            if not rule.allows(principal):
+                assert r.status_code == 403, (caller, url, r.status_code)
+            elif _shown(principal, TEAM, allocation_open, recorded):
+                assert r.status_code == 200, (state, caller, url, r.status_code, r.text)
+            else:
+                assert r.status_code == 404, (state, caller, url, r.status_code)
+                assert r.headers["content-type"] == "application/problem+json"
