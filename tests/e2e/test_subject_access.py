@@ -6,10 +6,9 @@ service returns exactly those touches, refused ones included. Real broker, both 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from typing import Any
 
 import pytest
-from runtime.testing import run_service
+from runtime.testing import audit_trail, run_service
 
 from benchmarks.demo import CLUSTERS, TEAM_OF, Journey
 
@@ -17,20 +16,6 @@ pytestmark = pytest.mark.integration
 
 SERVICES = ("referrals", "formulation", "goals")
 FAMILY = 4  # the demo's fifth family keeps its plan open
-
-
-async def _trail(client: Any, admin: dict[str, str], person_id: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    after = 0
-    while True:
-        r = await client.get(
-            "/v1/audit", params={"person_id": person_id, "after": after}, headers=admin
-        )
-        assert r.status_code == 200, r.text
-        found += r.json()["items"]
-        if r.json()["next_after"] is None:
-            return found
-        after = r.json()["next_after"]
 
 
 async def test_every_touch_of_a_childs_record_is_in_its_subject_access_trail(
@@ -64,7 +49,9 @@ async def test_every_touch_of_a_childs_record_is_in_its_subject_access_trail(
             "formulation": f"/v1/formulations/{formulation}",
             "goals": f"/v1/plans/{plan['plan_id']}",
         }
-        seen = {name: len(await _trail(clients[name], admin, child)) for name in SERVICES}
+        seen = {
+            name: len(await audit_trail(clients[name], admin, person_id=child)) for name in SERVICES
+        }
 
         # Each role reads the child's record in each service: its own workers, the front
         # door, the Rethink team and supervision (the family consented), another RES team (not
@@ -87,7 +74,7 @@ async def test_every_touch_of_a_childs_record_is_in_its_subject_access_trail(
             assert {status for _, _, status, _ in expected[name]} >= {200, 403, 404}, name
 
         for name in SERVICES:
-            trail = (await _trail(clients[name], admin, child))[seen[name] :]
+            trail = (await audit_trail(clients[name], admin, person_id=child))[seen[name] :]
             # What the services did on each other's events meanwhile is the services' own.
             touched = [
                 (e["role"], e["action"], e["status"], e["path"])

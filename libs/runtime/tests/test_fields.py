@@ -15,6 +15,7 @@ from runtime.fields import (
     IsoDateTime,
     PastDateTime,
     PracticeDate,
+    RequestBody,
     rule_of,
     today,
 )
@@ -95,3 +96,25 @@ def test_the_schema_says_what_the_rule_is() -> None:
     assert schema["format"] == "date"
     assert "not after today" in schema["description"]
     assert schema["description"].startswith("the day it happened")
+
+
+class _Flags(RequestBody):
+    flag: bool
+    maybe: bool | None = None
+    count: int = 0
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", 1.0])
+def test_a_true_false_field_takes_only_a_json_boolean(value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Flags.model_validate({"flag": value})
+    assert caught.value.errors()[0]["loc"] == ("flag",)
+    with pytest.raises(ValidationError):
+        _Flags.model_validate({"flag": True, "maybe": value})
+
+
+def test_booleans_and_other_fields_are_read_as_before() -> None:
+    body = _Flags.model_validate({"flag": False, "maybe": None, "count": 3})
+    assert (body.flag, body.maybe, body.count) == (False, None, 3)
+    with pytest.raises(ValidationError):
+        _Flags.model_validate({"flag": True, "unknown": 1})

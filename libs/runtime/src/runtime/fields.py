@@ -9,6 +9,10 @@
   The schema cannot say "today", so its description does, and a later one is refused as the
   rule `invalid-practice-date` (422), not as a malformed request.
 
+- `RequestBody`: the base of every request body. A field it does not know is an error, not
+  dropped, and a true/false field takes only `true` or `false` (the framework would take `0`,
+  `1` and `"yes"`), as its schema's `boolean` says.
+
 `rule_error` is how a field validator refuses for a domain rule rather than for the form: the
 problem handler answers with the rule's own problem type (`runtime.errors`).
 """
@@ -16,11 +20,21 @@ problem handler answers with the rule's own problem type (`runtime.errors`).
 from __future__ import annotations
 
 import re
+import types
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 LEEDS = ZoneInfo("Europe/London")
@@ -108,3 +122,32 @@ PastDateTime = Annotated[
     AfterValidator(_not_after_now),
     Field(json_schema_extra=_says("not in the future: invalid-practice-date otherwise")),
 ]
+
+
+def _is_boolean(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return bool(get_args(annotation)) and all(
+            a is bool or a is type(None) for a in get_args(annotation)
+        )
+    return False
+
+
+class RequestBody(BaseModel):
+    """A request body: unknown fields refused, true/false fields strictly JSON booleans."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if (
+            field is not None
+            and value is not None
+            and not isinstance(value, bool)
+            and _is_boolean(field.annotation)
+        ):
+            raise PydanticCustomError("bool_type", "Input should be true or false")
+        return value

@@ -468,6 +468,22 @@ class ServiceProcess:
 # -- waiting on the broker ---------------------------------------------------------------------
 
 
+async def audit_trail(
+    client: httpx.AsyncClient, headers: dict[str, str], **filters: str
+) -> list[dict[str, Any]]:
+    """Every audit entry a `GET /v1/audit` filter finds, page after page (a test that polls a
+    record fills the first page with its own reads)."""
+    found: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        r = await client.get("/v1/audit", params={**filters, "after": after}, headers=headers)
+        assert r.status_code == 200, r.text
+        found += r.json()["items"]
+        if r.json()["next_after"] is None:
+            return found
+        after = r.json()["next_after"]
+
+
 async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
     """Poll an async or sync `check` until it returns a truthy value; fail after `timeout`."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -190,6 +190,11 @@ async def test_bad_input_gets_a_problem_and_changes_nothing(broker, databases, i
                 {**step, "what": "\u001b[2J"}, 422, "validation-error", "what"),
             Bad("a right-to-left override in a hypothesis", "PUT", f"{A}/hypothesis",
                 {"text": "Late \u202eecnetnes"}, 422, "validation-error", "text"),
+            Bad("a 4 Ps answer given as 1, not true", "PUT",
+                f"{A}/factors/{perpetuating}/prioritisation", {**ALL_FOUR, "powerful": 1},
+                422, "validation-error", "powerful"),
+            Bad("considered none given as \"yes\"", "PUT", f"{A}/ps/protective/considered-none",
+                {"considered_none": "yes"}, 422, "validation-error", "considered_none"),
             Bad("a key given twice", "PUT", f"{A}/hypothesis",
                 b'{"text": "Mornings", "text": "Evenings"}', 422, "validation-error", "text"),
         ]  # fmt: skip

@@ -12,7 +12,14 @@ import pytest
 from contracts import topics
 from contracts.envelope import Envelope
 from contracts.formulation.v1 import FormulationStarted
-from runtime.testing import eventually, headers_of, json_of, read_topic, run_service
+from runtime.testing import (
+    audit_trail,
+    eventually,
+    headers_of,
+    json_of,
+    read_topic,
+    run_service,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -138,18 +145,6 @@ async def test_res_staff_see_a_familys_formulation_only_while_it_is_allocated_to
         await facilitator.get(path)  # the formulation itself is still there for the others
 
 
-async def whole_trail(client, admin, **params: str) -> list:  # type: ignore[no-untyped-def]
-    """Every audit entry the filter finds, page after page."""
-    found, after = [], 0
-    while True:
-        r = await client.get("/v1/audit", params={**params, "after": after}, headers=admin)
-        assert r.status_code == 200, r.text
-        found += r.json()["items"]
-        if r.json()["next_after"] is None:
-            return found
-        after = r.json()["next_after"]
-
-
 async def _status(who, path: str, status: int) -> bool:  # type: ignore[no-untyped-def]
     response = await who.client.get(path, headers=who.headers)
     return response.status_code == status
@@ -208,7 +203,7 @@ async def test_the_rethink_team_and_supervision_see_a_family_only_with_its_conse
             "/v1/meetings", json={**in_supervision, "family_id": str(family)}, headers=override
         )
         assert held.status_code == 201, held.text
-        trail = await whole_trail(service.client, issuer.headers("admin"), family_id=str(family))
+        trail = await audit_trail(service.client, issuer.headers("admin"), family_id=str(family))
         by_supervisor = [e for e in trail if e["subject"] == "user:sup"]
         assert [(e["action"], e["status"], e["reason"]) for e in by_supervisor][-2:] == [
             ("read", 200, f"consent overridden: {why}"),
@@ -290,7 +285,7 @@ async def test_formulations_and_meetings_name_only_their_familys_people_and_read
         await duty.get(f"/v1/meetings/{meeting['id']}")
         await duty.get("/v1/meetings", family_id=str(family))
         for person in (child, mum):
-            trail = await whole_trail(service.client, admin, person_id=str(person))
+            trail = await audit_trail(service.client, admin, person_id=str(person))
             touched = [(e["action"], e["record_type"], e["path"]) for e in trail]
             assert touched[-4:] == [
                 ("read", "formulation", path),

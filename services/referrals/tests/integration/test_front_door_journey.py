@@ -22,7 +22,7 @@ from contracts.reference.formulation import FormulationSetting, SubjectKind
 from contracts.registry import parse_payload
 from runtime.outbox import pending_count
 from runtime.policy import TEAM_ACCESS_AFTER_CLOSURE, AfterClosure
-from runtime.testing import eventually, read_topic, run_service
+from runtime.testing import audit_trail, eventually, read_topic, run_service
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
@@ -443,10 +443,8 @@ async def test_a_school_referral_is_conversed_decided_allocated_and_explained(
         await _publish(broker.bootstrap, completed)
         await eventually(lambda: _formulation_status(api, duty, full_ie, "completed"), timeout=40)
         # Both changes the service made on those events are in the contact's audit trail.
-        r = await api.get(
-            "/v1/audit", params={"record_id": full_ie}, headers=issuer.headers("admin")
-        )
-        by_events = [e for e in r.json()["items"] if e["method"] == "EVENT"]
+        trail = await audit_trail(api, issuer.headers("admin"), record_id=full_ie)
+        by_events = [e for e in trail if e["method"] == "EVENT"]
         assert [(e["action"], e["path"]) for e in by_events] == [
             ("update", FormulationStarted.event_type),
             ("update", FormulationCompleted.event_type),

@@ -10,8 +10,8 @@ from typing import Annotated
 
 from contracts.reference.formulation import ParticipantRole, WayOfBeing
 from contracts.reference.referrals import RES_TEAMS
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from runtime.fields import PracticeDate
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from runtime.fields import PracticeDate, RequestBody
 
 from formulation.domain.participants import Participant
 from formulation.domain.restorative_tools import FourWaysReflection
@@ -39,10 +39,8 @@ TeamId = Annotated[
 ]
 
 
-class Strict(BaseModel):
-    """Request bodies refuse fields they do not know (a typed-in priority, say)."""
-
-    model_config = ConfigDict(extra="forbid")
+# Every request body's base (runtime.fields), under the name the API modules use.
+Strict = RequestBody
 
 
 class ParticipantRequest(Strict):

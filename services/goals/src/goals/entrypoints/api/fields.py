@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import Field, StrictInt
 from runtime.families import audience_of
-from runtime.fields import WHOLE_NUMBER
+from runtime.fields import WHOLE_NUMBER, RequestBody
 from runtime.identity import Principal
 from runtime.policy import RES
 
@@ -22,13 +22,13 @@ Score = Annotated[StrictInt, Field(ge=0, le=10), WHOLE_NUMBER]
 Rating = Annotated[StrictInt, Field(ge=1, le=10), WHOLE_NUMBER]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 def visibility_of(caller: Principal) -> Visibility:
     """RES staff see their own team's families; the other practice roles see all, the Rethink
     team and supervisors those that consented to share with them."""
     if caller.role in RES:
         return Visibility.team(caller.team_id)
     return Visibility.all_families(audience_of(caller))
+
+
+# Every request body's base (runtime.fields), under the name the API modules use.
+Strict = RequestBody

@@ -14,6 +14,7 @@ from runtime import audit
 from runtime.app import get_uow
 from runtime.domain import FieldError
 from runtime.errors import ProblemError
+from runtime.fields import RequestBody
 from runtime.identity import Principal
 from runtime.security import principal
 from runtime.uow import UnitOfWork
@@ -40,7 +41,7 @@ def known_cluster(value: str) -> str:
     return value
 
 
-class ServiceResponseRequest(BaseModel):
+class ServiceResponseRequest(RequestBody):
     # The schema says what the validator below checks: the child is named one way or the other.
     model_config = ConfigDict(
         extra="forbid",
@@ -103,9 +104,7 @@ class ServiceResponseRequest(BaseModel):
         )
 
 
-class ServiceResponseBatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ServiceResponseBatchRequest(RequestBody):
     items: list[ServiceResponseRequest] = Field(min_length=1, max_length=MAX_BATCH)
 
 

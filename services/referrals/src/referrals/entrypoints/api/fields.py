@@ -12,8 +12,8 @@ from typing import Annotated
 
 from contracts.plausibility import date_of_birth_problem
 from contracts.reference.referrals import CLUSTERS, RES_TEAMS
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from runtime.fields import PracticeDate, rule_error, today
+from pydantic import AfterValidator, Field
+from runtime.fields import PracticeDate, RequestBody, rule_error, today
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -58,8 +58,5 @@ DateOfBirth = Annotated[
     Field(description="not in the future nor over 120 years ago: invalid-person otherwise"),
 ]
 
-
-class Strict(BaseModel):
-    """A request body: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
+# Every request body's base (runtime.fields), under the name the API modules use.
+Strict = RequestBody
