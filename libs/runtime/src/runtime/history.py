@@ -8,8 +8,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
 
 from runtime.domain import DomainError, FieldError, ImportRefused
+
+T = TypeVar("T")
+
+
+@dataclass
+class Imported(Generic[T]):
+    """What one run did: the rows it imported, the rows an earlier run had, and the records it
+    made of the rows it imported."""
+
+    imported: list[str] = field(default_factory=list)
+    already_imported: list[str] = field(default_factory=list)
+    records: list[T] = field(default_factory=list)
+
+
+class ImportReport(BaseModel):
+    """The answer of every service's `POST /v1/admin/imports`; each adds the ids it made."""
+
+    source_system: str
+    rows: int
+    imported: list[str] = Field(description="rows this run imported (their import_id)")
+    already_imported: list[str] = Field(description="rows an earlier run had imported")
+
+    @staticmethod
+    def of(source_system: str, rows: int, result: Imported[Any]) -> dict[str, Any]:
+        """The fields every service's report shares, from one run's result."""
+        return {
+            "source_system": source_system,
+            "rows": rows,
+            "imported": result.imported,
+            "already_imported": result.already_imported,
+        }
 
 
 def refuse(errors: Sequence[tuple[str, str]]) -> ImportRefused:

@@ -7,33 +7,25 @@ referrals import registered and a second run finds what the first imported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.history import HistoryImport, history_errors, history_id
 from contracts.reference.referrals import team_for_cluster
-from runtime.history import importing_row, refuse
+from runtime.history import Imported, importing_row, refuse
 
 from formulation.adapters.repository import FormulationRepository
 from formulation.domain.formulation import Formulation
 from formulation.service_layer.unit_of_work import Work
 
 
-@dataclass
-class Imported:
-    imported: list[str] = field(default_factory=list)
-    already_imported: list[str] = field(default_factory=list)
-    formulations: list[Formulation] = field(default_factory=list)
-
-
 async def import_history(
     doc: HistoryImport, work: Work, now: datetime, imported_by: str
-) -> Imported:
+) -> Imported[Formulation]:
     errors = history_errors(doc, now.date())
     if errors:
         raise refuse(errors)
     repo = FormulationRepository(work.session)
-    result = Imported()
+    result: Imported[Formulation] = Imported()
     for index, row in enumerate(doc.referrals):
         if row.formulation is None:
             continue
@@ -56,5 +48,5 @@ async def import_history(
         await repo.add(formulation)
         work.collect(formulation)
         result.imported.append(row.import_id)
-        result.formulations.append(formulation)
+        result.records.append(formulation)
     return result

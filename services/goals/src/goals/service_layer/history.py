@@ -10,7 +10,6 @@ earlier run of the same file) is found, not imported again.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.history import (
@@ -22,7 +21,7 @@ from contracts.history import (
 )
 from contracts.reference.referrals import team_for_cluster
 from runtime.domain import FieldError, ImportAwaitsEvents
-from runtime.history import importing_row, refuse
+from runtime.history import Imported, importing_row, refuse
 from runtime.uow import UnitOfWork
 
 from goals.adapters.repository import CompletedFormulations, PlanRepository
@@ -40,21 +39,14 @@ from goals.domain.scores import Scorer
 CLOSURE_FIELDS = {"closed_on": "closure.closed_on", "reason": "closure.reason"}
 
 
-@dataclass
-class Imported:
-    imported: list[str] = field(default_factory=list)
-    already_imported: list[str] = field(default_factory=list)
-    plans: list[FamilyPlan] = field(default_factory=list)
-
-
 async def import_history(
     doc: HistoryImport, uow: UnitOfWork, now: datetime, imported_by: str
-) -> Imported:
+) -> Imported[FamilyPlan]:
     errors = history_errors(doc, now.date())
     if errors:
         raise refuse(errors)
     plans, formulations = PlanRepository(uow.session), CompletedFormulations(uow.session)
-    result = Imported()
+    result: Imported[FamilyPlan] = Imported()
     pending: list[tuple[int, HistoricalReferral]] = []
     waiting: list[FieldError] = []
     for index, row in enumerate(doc.referrals):
@@ -84,7 +76,7 @@ async def import_history(
         with importing_row(index, row.import_id, "plan", rename=CLOSURE_FIELDS):
             plan = await _import_plan(doc.source_system, index, row, uow, now)
         result.imported.append(row.import_id)
-        result.plans.append(plan)
+        result.records.append(plan)
     return result
 
 

@@ -10,12 +10,11 @@ A row whose contact is already here (an earlier run of the same file) is found, 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.history import HistoricalReferral, HistoryImport, history_errors, history_id
 from contracts.reference.referrals import ConsentStatus, PersonKind
-from runtime.history import importing_row, refuse
+from runtime.history import Imported, importing_row, refuse
 from runtime.practice import practice_moment
 
 from referrals.domain.allocation import CaseloadLimits
@@ -35,27 +34,18 @@ DECISION_FIELDS = {
 }
 
 
-@dataclass
-class Imported:
-    """What one run did: the rows it imported and the rows an earlier run had."""
-
-    imported: list[str] = field(default_factory=list)
-    already_imported: list[str] = field(default_factory=list)
-    contact_ids: list[uuid.UUID] = field(default_factory=list)
-
-
 async def import_history(
     doc: HistoryImport,
     uow: ReferralsUnitOfWork,
     now: datetime,
     limits: CaseloadLimits,
     imported_by: str,
-) -> Imported:
+) -> Imported[uuid.UUID]:
     """Apply every row not yet imported; any broken rule refuses the whole file."""
     errors = history_errors(doc, now.date())
     if errors:
         raise refuse(errors)
-    result = Imported()
+    result: Imported[uuid.UUID] = Imported()
     order = sorted(
         range(len(doc.referrals)),
         key=lambda i: (doc.referrals[i].contacted_on, doc.referrals[i].import_id),
@@ -71,7 +61,7 @@ async def import_history(
                 doc.source_system, index, row, contact_id, uow, now, limits, imported_by
             )
         result.imported.append(row.import_id)
-        result.contact_ids.append(contact_id)
+        result.records.append(contact_id)
     return result
 
 

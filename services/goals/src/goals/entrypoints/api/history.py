@@ -6,10 +6,11 @@ import uuid
 
 from contracts.history import HistoryImport
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from runtime import audit
 from runtime.app import get_uow
 from runtime.db import utcnow
+from runtime.history import ImportReport
 from runtime.identity import Principal
 from runtime.security import principal
 from runtime.uow import UnitOfWork
@@ -19,11 +20,7 @@ from goals.service_layer.history import import_history
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
-class ImportResponse(BaseModel):
-    source_system: str
-    rows: int
-    imported: list[str] = Field(description="rows whose plan this run imported")
-    already_imported: list[str] = Field(description="rows an earlier run had imported")
+class ImportResponse(ImportReport):
     plan_ids: list[uuid.UUID] = Field(description="the plans this run imported")
 
 
@@ -40,7 +37,7 @@ async def import_plans(
 ) -> ImportResponse:
     async with uow:
         result = await import_history(body, uow, utcnow(), caller.subject)
-        for plan in result.plans:
+        for plan in result.records:
             await audit.record(
                 uow.session,
                 uow.tables,
@@ -53,9 +50,6 @@ async def import_plans(
             )
         await uow.commit()
     return ImportResponse(
-        source_system=body.source_system,
-        rows=len(body.referrals),
-        imported=result.imported,
-        already_imported=result.already_imported,
-        plan_ids=[plan.id for plan in result.plans],
+        **ImportReport.of(body.source_system, len(body.referrals), result),
+        plan_ids=[plan.id for plan in result.records],
     )

@@ -6,9 +6,10 @@ import uuid
 
 from contracts.history import HistoryImport
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from runtime import audit
 from runtime.db import utcnow
+from runtime.history import ImportReport
 from runtime.identity import Principal
 from runtime.security import principal
 
@@ -20,11 +21,7 @@ from referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
-class ImportResponse(BaseModel):
-    source_system: str
-    rows: int
-    imported: list[str] = Field(description="rows this run imported (their import_id)")
-    already_imported: list[str] = Field(description="rows an earlier run had imported")
+class ImportResponse(ImportReport):
     contact_ids: list[uuid.UUID] = Field(description="the contacts this run imported")
 
 
@@ -41,15 +38,12 @@ async def import_referrals(
 ) -> ImportResponse:
     async with uow:
         result = await import_history(body, uow, utcnow(), limits, caller.subject)
-        for contact_id in result.contact_ids:
+        for contact_id in result.records:
             await audit.record(
                 uow.session, uow.tables, request, caller, "import", "contact", contact_id
             )
         await uow.commit()
     return ImportResponse(
-        source_system=body.source_system,
-        rows=len(body.referrals),
-        imported=result.imported,
-        already_imported=result.already_imported,
-        contact_ids=result.contact_ids,
+        **ImportReport.of(body.source_system, len(body.referrals), result),
+        contact_ids=result.records,
     )
