@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from contracts.reference.referrals import ConsentStatus
+from contracts.referrals.v1 import ConversationRecorded
 from contracts.topics import namespaced
 from fastapi import FastAPI
 
@@ -466,6 +469,26 @@ class ServiceProcess:
 
 
 # -- waiting on the broker ---------------------------------------------------------------------
+
+
+def consent_recorded(
+    family_id: uuid.UUID,
+    status: ConsentStatus = ConsentStatus.GIVEN,
+    *,
+    rethink_team: bool = True,
+    group_supervision: bool = True,
+) -> ConversationRecorded:
+    """The referrals event that records a family's consent to share: a conversation entry on
+    the family's contact (the services that apply the consent rule learn it from this)."""
+    return ConversationRecorded(
+        contact_id=uuid.uuid5(family_id, "contact"),
+        entry_number=1,
+        recorded_at=datetime.now(UTC),
+        family_id=family_id,
+        consent_status=status,
+        consent_includes_rethink_team=rethink_team,
+        consent_includes_group_supervision=group_supervision,
+    )
 
 
 async def audit_trail(

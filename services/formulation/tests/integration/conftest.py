@@ -15,10 +15,10 @@ from aiokafka import AIOKafkaProducer
 from contracts.envelope import Envelope, EventPayload
 from contracts.referrals.v1 import (
     AllocationClosed,
-    ConversationRecorded,
     FamilyAllocated,
     FormulationRequested,
 )
+from runtime.testing import consent_recorded
 
 PROBLEM = "application/problem+json"
 
@@ -136,24 +136,7 @@ class ReferralsEvents:
             recorded_at=now,
         )
 
-    @staticmethod
-    def consent(
-        family_id: uuid.UUID,
-        status: str = "given",
-        *,
-        rethink_team: bool = True,
-        group_supervision: bool = True,
-    ) -> ConversationRecorded:
-        """A conversation entry on the family's contact recording its consent to share."""
-        return ConversationRecorded(
-            contact_id=uuid.uuid5(family_id, "contact"),
-            entry_number=1,
-            recorded_at=datetime.now(UTC),
-            family_id=family_id,
-            consent_status=status,
-            consent_includes_rethink_team=rethink_team,
-            consent_includes_group_supervision=group_supervision,
-        )
+    consent = staticmethod(consent_recorded)
 
     @staticmethod
     def formulation_requested(

@@ -19,7 +19,6 @@ from contracts.formulation.v1 import FactorCounts, FormulationCompleted, RoleCou
 from contracts.goals import v1 as goals_events
 from contracts.referrals.v1 import (
     AllocationClosed,
-    ConversationRecorded,
     FamilyAllocated,
     FamilyMembershipRecorded,
 )
@@ -27,6 +26,7 @@ from contracts.registry import parse_payload
 from goals.adapters import orm
 from runtime.outbox import pending_count
 from runtime.policy import TEAM_ACCESS_AFTER_CLOSURE, AfterClosure
+from runtime.testing import consent_recorded as consented
 from runtime.testing import eventually, headers_of, read_topic, run_service
 from sqlalchemy import func, select
 
@@ -116,21 +116,6 @@ async def allocate_and_formulate(bootstrap: str, goals: Any, family_id: uuid.UUI
     await publish(bootstrap, completed(family_id, formulation_id), "/services/formulation")
     await eventually(lambda: consumer.stats.applied >= applied_before + 3, timeout=40)
     return formulation_id
-
-
-def consented(
-    family_id: uuid.UUID, status: str = "given", *, group_supervision: bool = True
-) -> ConversationRecorded:
-    """A conversation entry on the family's contact recording its consent to share."""
-    return ConversationRecorded(
-        contact_id=uuid.uuid5(family_id, "contact"),
-        entry_number=1,
-        recorded_at=datetime.now(UTC),
-        family_id=family_id,
-        consent_status=status,
-        consent_includes_rethink_team=True,
-        consent_includes_group_supervision=group_supervision,
-    )
 
 
 def sub_goal(code: str, on: date, **extra: Any) -> dict[str, Any]:
