@@ -28,6 +28,7 @@ from contracts.reference.referrals import ConsentStatus
 from contracts.referrals.v1 import ConversationRecorded
 from contracts.topics import namespaced
 from fastapi import FastAPI
+from sqlalchemy import MetaData, func, select
 
 from runtime import observed_statuses
 from runtime.broker import (
@@ -318,6 +319,22 @@ class RunningService:
     @property
     def workers(self) -> Any:
         return self.app.state.workers
+
+    async def fingerprint(self, metadata: MetaData) -> dict[str, tuple[int, int]]:
+        """Rows and the sum of versions of every table of `metadata` (the outbox and audit log
+        too), so a test can say a refused request changed nothing. Idempotency keys are left
+        out: a refused keyed request may keep its answer."""
+        found: dict[str, tuple[int, int]] = {}
+        async with self.db.sessions() as s:
+            for table in metadata.sorted_tables:
+                if table.name == "idempotency_keys":
+                    continue
+                versions = func.sum(table.c.version) if "version" in table.c else func.count()
+                count, total = (
+                    await s.execute(select(func.count(), versions).select_from(table))
+                ).one()
+                found[table.name] = (int(count), int(total or 0))
+        return found
 
 
 async def migrate(name: str, database_url: str) -> None:

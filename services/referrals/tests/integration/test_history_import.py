@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from referrals.adapters import orm
 from runtime.testing import headers_of, json_of, read_topic, run_service
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 pytestmark = pytest.mark.integration
 
@@ -37,23 +38,6 @@ async def register_lead_workers(api: Any, admin: dict[str, str]) -> None:
             assert r.status_code == 201, r.text
 
 
-async def _fingerprint(service: Any) -> dict[str, tuple[int, int]]:
-    """Rows and the sum of versions of every referrals table (the outbox and audit log too)."""
-    from referrals.adapters import orm
-
-    found: dict[str, tuple[int, int]] = {}
-    async with service.db.sessions() as s:
-        for table in orm.metadata.sorted_tables:
-            if table.name == "idempotency_keys":
-                continue
-            versions = func.sum(table.c.version) if "version" in table.c else func.count()
-            count, total = (
-                await s.execute(select(func.count(), versions).select_from(table))
-            ).one()
-            found[table.name] = (int(count), int(total or 0))
-    return found
-
-
 async def test_the_history_imports_once_however_often_it_is_sent(broker, databases, issuer):
     admin = issuer.headers("admin", subject="user:records-officer")
     doc = history()
@@ -66,7 +50,7 @@ async def test_the_history_imports_once_however_often_it_is_sent(broker, databas
         assert first.status_code == 200, first.text
         assert len(first.json()["imported"]) == 300
         assert first.json()["already_imported"] == []
-        after_first = await _fingerprint(referrals)
+        after_first = await referrals.fingerprint(orm.metadata)
         assert after_first["contacts"][0] == 300
 
         again = await api.post("/v1/admin/imports", json=doc, headers=admin)
@@ -75,7 +59,7 @@ async def test_the_history_imports_once_however_often_it_is_sent(broker, databas
         assert sorted(again.json()["already_imported"]) == sorted(
             r["import_id"] for r in doc["referrals"]
         )
-        assert await _fingerprint(referrals) == after_first
+        assert await referrals.fingerprint(orm.metadata) == after_first
 
         # Who imported what: an entry for each imported contact, once, the administrator's.
         contact_id = first.json()["contact_ids"][0]
@@ -85,8 +69,6 @@ async def test_the_history_imports_once_however_often_it_is_sent(broker, databas
         assert [e["subject"] for e in imports] == ["user:records-officer"]
 
         # On the stream: each row's contact opened and decided once, dated as it happened.
-        from referrals.adapters import orm
-
         async with referrals.db.sessions() as s:
             states = (await s.scalars(select(orm.contacts.c.state))).all()
         # Opened, the conversation and the decision for each row, and each child's re-referral.
@@ -126,7 +108,7 @@ async def test_a_bad_row_refuses_the_whole_file_naming_the_row_and_field(broker,
     ) as referrals:
         api = referrals.client
         await register_lead_workers(api, admin)
-        before = await _fingerprint(referrals)
+        before = await referrals.fingerprint(orm.metadata)
         last = _latest_row(history())
 
         def broken(change: Any) -> dict[str, Any]:
@@ -180,4 +162,4 @@ async def test_a_bad_row_refuses_the_whole_file_naming_the_row_and_field(broker,
             body = r.json()
             assert body["type"] == f"/problems/{problem}", body
             assert field in [e["field"] for e in body["errors"]], body
-            assert await _fingerprint(referrals) == before, field
+            assert await referrals.fingerprint(orm.metadata) == before, field
