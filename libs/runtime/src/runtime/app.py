@@ -44,7 +44,12 @@ from runtime.retention import prune_forever
 from runtime.security import authorise, principal
 from runtime.settings import ServiceSettings
 from runtime.tables import PlatformTables
-from runtime.telemetry import instrument_app, instrument_engine, setup_tracing
+from runtime.telemetry import (
+    fastapi_telemetry,
+    instrument_app,
+    instrument_engine,
+    setup_tracing,
+)
 from runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -202,6 +207,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        telemetry=fastapi_telemetry(settings.platform.otel_exporter),
         dependencies=[Depends(authorise), Depends(strict_json_body)],
         docs_url=None,
         redoc_url=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -116,6 +119,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    # The write connection runs on the event loop's thread, where a checkpoint's fsync would
+    # stall every request; `Database` checkpoints on a worker thread instead.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA wal_autocheckpoint=0")
+    cur.close()
+
+
 def create_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
     """The engine for `url`; `inline` (SQLite only) makes the event-loop-thread write engine."""
     if url.startswith("sqlite"):
@@ -134,6 +145,8 @@ def create_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngi
         else:
             engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if inline:
+            event.listen(engine.sync_engine, "connect", _no_autocheckpoint)
         return engine
     # Sized for one process's concurrent requests plus its relay and consumer; a replica or
     # uvicorn worker has its own pool (PostgreSQL's default of 100 connections covers 8x20).
@@ -172,6 +185,11 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+# Write transactions between two checkpoints of a SQLite file: about SQLite's own default of
+# 1000 pages at some 15 pages a write (a row and its indexes, its audit entry, its event).
+CHECKPOINT_EVERY_WRITES = 64
+
+
 class Database:
     """The engine, its session factory, and an in-process signal that the outbox has rows."""
 
@@ -187,6 +205,8 @@ class Database:
             self.engine if self.write_lock is None else create_engine(url, inline=True)
         )
         self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._writes_since_checkpoint = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -201,12 +221,29 @@ class Database:
             return
         async with self.write_lock, self.write_sessions() as session, session.begin():
             yield session
+        self._writes_since_checkpoint += 1
+        if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES and self._checkpoint is None:
+            self._writes_since_checkpoint = 0
+            self._checkpoint = asyncio.create_task(self._checkpoint_wal())
+
+    async def _checkpoint_wal(self) -> None:
+        """Copy the log's committed pages into the file (and sync it) on the threaded engine:
+        PASSIVE waits for no reader or writer, so writes go on meanwhile."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception as exc:  # the next one tries again; SQLite keeps the log meanwhile
+            log.warning("SQLite checkpoint failed (%s)", exc)
+        finally:
+            self._checkpoint = None
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._checkpoint is not None:
+            await asyncio.wait([self._checkpoint])
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()

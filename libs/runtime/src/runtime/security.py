@@ -27,7 +27,8 @@ from runtime.policy import (
 
 def _route_path(request: Request) -> str:
     route = request.scope.get("route")
-    return str(getattr(route, "path", request.url.path))
+    # Not getattr's default: that would build the request's whole URL on every request.
+    return str(route.path) if route is not None else str(request.scope["path"])
 
 
 def _throttle(request: Request, key: str) -> None:

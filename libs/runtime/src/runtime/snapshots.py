@@ -23,13 +23,17 @@ T = TypeVar("T")
 TRANSIENT_FIELDS = frozenset({"events"})
 
 
+# Types stored as they are, told apart by exact type (a StrEnum is a str, but stored by value).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_snapshot(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_snapshot(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in TRANSIENT_FIELDS
-        }
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    names = _state_fields(kind)
+    if names is not None:
+        return {name: to_snapshot(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, uuid.UUID | Decimal):
@@ -44,6 +48,22 @@ def to_snapshot(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_snapshot(v) for v in value]
     return value
+
+
+_STATE_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _state_fields(kind: type) -> tuple[str, ...] | None:
+    """The fields a dataclass's snapshot keeps (looked up once per class); None for others."""
+    try:
+        return _STATE_FIELDS[kind]
+    except KeyError:
+        pass
+    names = None
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.name not in TRANSIENT_FIELDS)
+    _STATE_FIELDS[kind] = names
+    return names
 
 
 @cache

@@ -6,8 +6,10 @@ Span names follow the messaging conventions: `<topic> publish` and `<topic> proc
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -18,7 +20,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -27,12 +29,15 @@ _propagator = TraceContextTextMapPropagator()
 _configured = False
 
 tracer = trace.get_tracer("lpm")
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 
 
 def setup_tracing(service_name: str, exporter: str, endpoint: str) -> None:
-    """Install a tracer provider once per process. `exporter` is none, console or otlp."""
+    """Install a tracer provider once per process. `exporter` is console or otlp; with none,
+    no provider: spans of the relay and the consumer are the API's non-recording ones, which
+    carry the trace context they are given and cost next to nothing."""
     global _configured
-    if _configured:
+    if _configured or exporter == "none":
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     if exporter == "console":
@@ -47,9 +52,9 @@ def setup_tracing(service_name: str, exporter: str, endpoint: str) -> None:
 
 
 class ServerSpans:
-    """One server span per request and nothing more: what the events' `traceparent` and the
-    audit's trace id need, without the full instrumentation's attributes and metrics (a tenth
-    of a write's time), for when no exporter is set."""
+    """The trace context of each request, for when no exporter is set: what the events'
+    `traceparent` and the audit's trace id need, without building spans nobody exports (the
+    caller's trace id kept, a new span id; a new trace when the caller sent none)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,12 +68,42 @@ class ServerSpans:
             for name, value in scope.get("headers", ())
             if name in (b"traceparent", b"tracestate")
         }
-        with tracer.start_as_current_span(
-            f"{scope['method']} {scope['path']}",
-            context=_propagator.extract(carrier) if carrier else None,
-            kind=SpanKind.SERVER,
-        ):
+        parent = (
+            trace.get_current_span(_propagator.extract(carrier)).get_span_context()
+            if carrier
+            else None
+        )
+        if parent is not None and parent.is_valid:
+            span = SpanContext(
+                parent.trace_id,
+                _span_id(),
+                is_remote=False,
+                trace_flags=parent.trace_flags,
+                trace_state=parent.trace_state,
+            )
+        else:
+            span = SpanContext(_trace_id(), _span_id(), is_remote=False, trace_flags=_SAMPLED)
+        token = otel_context.attach(trace.set_span_in_context(NonRecordingSpan(span)))
+        try:
             await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
+
+
+def _trace_id() -> int:
+    return random.getrandbits(128) or 1  # 0 is the invalid id
+
+
+def _span_id() -> int:
+    return random.getrandbits(64) or 1
+
+
+def fastapi_telemetry(exporter: str) -> TelemetryConfig:
+    """The framework's own telemetry settings: off with no exporter (its request, dependency,
+    endpoint and serialisation spans, metrics and logs would be built and dropped)."""
+    if exporter == "none":
+        return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    return {}
 
 
 def instrument_app(app: Any, exporter: str) -> None:
