@@ -143,6 +143,8 @@ def _aware(value: datetime | str) -> datetime:
 
 
 def lag(work: Path, broker_kind: str, token: str) -> None:
+    work = work / f"lag-{broker_kind}"  # databases of its own, not another section's
+    work.mkdir()
     with stack.broker(broker_kind, work) as broker:
         s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
         try:
@@ -233,10 +235,24 @@ async def _raw_consume(bootstrap: str, topic: str, count: int) -> float:
         await consumer.stop()
 
 
+async def _projected(url: str) -> int:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            return int(
+                (await conn.execute(text("SELECT count(*) FROM processed_messages"))).scalar_one()
+            )
+    finally:
+        await db.dispose()
+
+
 def rebuild(work: Path, broker_kind: str) -> None:
     from contracts import topics
 
     admin = stack.dev_token(work, "admin")
+    # A folder of its own: the sections before it leave an outcomes database in `work`.
+    work = work / f"rebuild-{broker_kind}"
+    work.mkdir()
     with stack.broker(broker_kind, work) as broker:
         asyncio.run(_fill(broker.bootstrap, REBUILD_EVENTS))
         s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
@@ -246,10 +262,19 @@ def rebuild(work: Path, broker_kind: str) -> None:
             raw = asyncio.run(
                 _raw_consume(broker.bootstrap, topics.REFERRALS_CONTACT, REBUILD_EVENTS)
             )
+            # The live consumer projects the history first, as it would have before a rebuild.
+            live_started = time.monotonic()
+            while asyncio.run(_projected(s.urls["outcomes"])) < REBUILD_EVENTS:
+                if time.monotonic() - live_started > REBUILD_SECONDS:
+                    raise SystemExit(
+                        f"rebuild: the live consumer did not project {REBUILD_EVENTS} events"
+                    )
+                time.sleep(0.2)
+            live = REBUILD_EVENTS / (time.monotonic() - live_started)
             headers = {"Authorization": f"Bearer {admin}"}
             url = s.url("outcomes", "/v1/admin/rebuild")
             started = time.monotonic()
-            r = httpx.post(url, headers=headers, timeout=30)
+            r = httpx.post(url, headers=headers, timeout=60)
             if r.status_code != 202:
                 raise SystemExit(f"rebuild: {r.status_code} {r.text}")
             status: dict[str, object] = {}
@@ -257,17 +282,20 @@ def rebuild(work: Path, broker_kind: str) -> None:
                 status = httpx.get(url, headers=headers, timeout=30).json()
                 if status.get("status") != "running":
                     break
-                time.sleep(0.2)
+                time.sleep(0.1)
             took = time.monotonic() - started
         finally:
             s.close()
     applied = int(str(status.get("records_read", 0)))
     rate = applied / took if took else 0.0
+    target = min(20_000.0, 0.1 * raw)
     name = "Apache Kafka (KRaft)" if broker_kind == "apache" else "embedded broker"
     print(
-        f"  {name:<22}: rebuild of {applied} events ({status.get('status')}) "
-        f"{rate:8.0f} events/s; raw aiokafka consume of the same topic {raw:8.0f} events/s; "
-        f"{rate / raw:.0%} of raw (target >= 20,000/s or >= 10% of raw)",
+        f"  {name:<22}: rebuild of {applied} events ({status.get('status')}) in {took:.1f} s "
+        f"(the source check included): {rate:6.0f} events/s; raw aiokafka consume of the same "
+        f"topic {raw:6.0f} events/s: {rate / raw:.0%} of raw, target >= {target:.0f}/s "
+        f"(20,000/s or 10% of raw, the lower): {'met' if rate >= target else 'NOT met'}; "
+        f"live projection of the same events {live:.0f} events/s",
         flush=True,
     )
 
@@ -285,6 +313,8 @@ def _rss_mb(pid: int) -> float:
 def footprint(work: Path) -> None:
     from runtime.services import SERVICES
 
+    work = work / "footprint"  # databases of its own, not another section's
+    work.mkdir()
     with stack.broker("embedded", work) as broker:
         s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
         try:

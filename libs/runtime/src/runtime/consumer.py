@@ -1,8 +1,10 @@
 """Event consumer: at-least-once delivery, exactly-once effect, dead letters for poison events.
 
-Each record is applied in one database transaction that also inserts
-`processed_messages(handler, event_id)`; a redelivered event finds its row and changes nothing.
-Offsets are committed only after that transaction. A record that cannot be parsed, or whose
+The records of one fetch are applied in order in one database transaction that also inserts
+their `processed_messages(handler, event_id)` rows; a redelivered event finds its row and
+changes nothing. Offsets are committed only after that transaction. When any event of the batch
+fails, the batch is rolled back and its events applied again one transaction each, so a failure
+is the event's own. A record that cannot be parsed, or whose
 handler rejects it, goes to `<topic>.dlq` with the reason, and the consumer carries on.
 A database that is down is not poison: the record is retried until it can be stored.
 """
@@ -10,6 +12,7 @@ A database that is down is not poison: the record is retried until it can be sto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -33,6 +36,7 @@ from runtime.domain import DomainError
 from runtime.kafka import new_consumer, new_producer
 from runtime.outbox import enqueue
 from runtime.settings import PlatformSettings
+from runtime.staging import close_staging, flush_staged, open_staging
 from runtime.tables import PlatformTables
 from runtime.telemetry import context_from, tracer
 from runtime.uow import drain_events
@@ -101,6 +105,16 @@ class HandlerContext:
 Handler = Callable[[HandlerContext, Any], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A record read as an event this consumer handles (no record: an envelope given alone)."""
+
+    record: ConsumerRecord[Any, Any] | None
+    envelope: Envelope
+    handler: Handler
+    payload: EventPayload
+
+
 @dataclass
 class ConsumerStats:
     applied: int = 0
@@ -163,12 +177,12 @@ class EventConsumer:
                     self.assigned.set()
                 else:
                     self.assigned.clear()
-                for tp, records in batch.items():
-                    for record in records:
-                        await self.process(record)
+                if batch:
+                    # Partitions are independent: their records in one batch, each in order.
+                    await self.process_batch([r for records in batch.values() for r in records])
                     # Commit once the effects are stored: a crash or rebalance before this
                     # redelivers the batch, and the inbox turns each redelivery into a no-op.
-                    await consumer.commit({tp: records[-1].offset + 1})
+                    await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
         finally:
             await self._close_clients()
 
@@ -201,38 +215,92 @@ class EventConsumer:
 
     async def process(self, record: ConsumerRecord[Any, Any]) -> None:
         """Apply one record exactly once in effect, or dead-letter it."""
+        await self.process_batch([record])
+
+    async def process_batch(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Apply records in order, as `process` would one by one: each run of events between
+        the records that are dead-lettered or skipped in one transaction."""
+        run: list[Delivery] = []
+        for record in records:
+            read = self._read(record)
+            if isinstance(read, Delivery):
+                run.append(read)
+                continue
+            await self._apply_run(run)  # the events before it first: the order holds
+            run = []
+            if read is None:
+                self.stats.ignored += 1
+            else:
+                await self._dead_letter(record, read)
+        await self._apply_run(run)
+
+    def _read(self, record: ConsumerRecord[Any, Any]) -> Delivery | str | None:
+        """The record as a delivery; else why it is dead letter material, or None to skip it."""
         try:
             envelope = Envelope.from_kafka(list(record.headers or []), record.value)
         except (ValueError, ValidationError) as exc:
-            await self._dead_letter(record, f"unreadable envelope: {exc}")
-            return
+            return f"unreadable envelope: {exc}"
         handler = self.handlers.get(envelope.type)
         if handler is None:
             # A contracted type this service does not need is skipped; a type no contract
             # defines is a producer's mistake someone must see.
-            if not is_known(envelope.type):
-                await self._dead_letter(record, f"unknown event type {envelope.type!r}")
-                return
-            self.stats.ignored += 1
-            return
+            return None if is_known(envelope.type) else f"unknown event type {envelope.type!r}"
         try:
             payload = parse_payload(envelope)
         except (LookupError, ValidationError) as exc:
-            await self._dead_letter(record, f"invalid {envelope.type} payload: {exc}")
-            return
-        with tracer.start_as_current_span(
-            f"{record.topic} process",
+            return f"invalid {envelope.type} payload: {exc}"
+        return Delivery(record, envelope, handler, payload)
+
+    def _span(self, delivery: Delivery) -> contextlib.AbstractContextManager[Any]:
+        if self.settings.otel_exporter == "none":
+            # Built and dropped otherwise (a third of a batched event's time); the events a
+            # handler emits and the audit entries it writes carry the trace from the envelope.
+            return contextlib.nullcontext()
+        envelope, record = delivery.envelope, delivery.record
+        topic = record.topic if record is not None else delivery.payload.topic
+        return tracer.start_as_current_span(
+            f"{topic} process",
             context=context_from(envelope.traceparent, envelope.tracestate),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
-                "messaging.destination.name": record.topic,
+                "messaging.destination.name": topic,
                 "messaging.message.id": str(envelope.id),
                 "messaging.consumer.group.name": self.group_id,
                 "messaging.operation.type": "process",
             },
-        ):
-            await self._apply_with_retries(record, envelope, handler, payload)
+        )
+
+    async def _apply_run(self, deliveries: list[Delivery]) -> None:
+        """Apply `deliveries` in one transaction; if that fails, each alone."""
+        if not deliveries:
+            return
+        if len(deliveries) > 1:
+            try:
+                applied = await self.apply_many(deliveries)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Nothing of the batch was stored: find the event at fault on its own.
+                log.info(
+                    "consumer %s: a batch of %d failed (%s: %s); applying its events one by one",
+                    self.group_id,
+                    len(deliveries),
+                    type(exc).__name__,
+                    exc,
+                )
+            else:
+                self.stats.applied += sum(applied)
+                self.stats.duplicates += len(applied) - sum(applied)
+                return
+        for delivery in deliveries:
+            await self._apply_alone(delivery)
+
+    async def _apply_alone(self, delivery: Delivery) -> None:
+        assert delivery.record is not None
+        await self._apply_with_retries(
+            delivery.record, delivery.envelope, delivery.handler, delivery.payload
+        )
 
     async def _apply_with_retries(
         self,
@@ -276,28 +344,10 @@ class EventConsumer:
 
     async def apply(self, envelope: Envelope, handler: Handler, payload: EventPayload) -> bool:
         """Run the handler and record the event id in one transaction; False if seen before."""
-        inbox = self.tables.processed_messages
         try:
-            async with self.db.transaction() as session:
-                seen = await session.scalar(
-                    select(inbox.c.event_id).where(
-                        inbox.c.handler == self.group_id, inbox.c.event_id == envelope.id
-                    )
-                )
-                if seen is not None:
-                    return False
-                ctx = HandlerContext(session, envelope, self.tables, self.source)
-                await handler(ctx, payload)
-                await session.execute(
-                    insert(inbox).values(
-                        handler=self.group_id,
-                        event_id=envelope.id,
-                        event_type=envelope.type,
-                        processed_at=utcnow(),
-                    )
-                )
-                for env, emitted in ctx.emitted:
-                    await enqueue(session, self.tables, env, emitted)
+            # Alone, the handler writes as it goes: the semantics a batch's staging must keep.
+            delivery = Delivery(None, envelope, handler, payload)
+            (applied,) = await self.apply_many([delivery], staging=False)
         except (IntegrityError, DomainError):
             # Another delivery of the same event committed first (a rebalance can hand one
             # record to two consumers for a moment; a repository turns the clash into a
@@ -306,9 +356,65 @@ class EventConsumer:
             if await self._seen(envelope):
                 return False
             raise
-        if ctx.emitted:
+        return applied
+
+    async def apply_many(self, deliveries: list[Delivery], *, staging: bool = True) -> list[bool]:
+        """Run each delivery's handler in order and record the event ids, all in one
+        transaction; for each, False if seen before (in the inbox or earlier in the list).
+        With `staging`, the handlers' stores may hold writes back until the end
+        (`runtime.staging`)."""
+        inbox = self.tables.processed_messages
+        ids = [d.envelope.id for d in deliveries]
+        results: list[bool] = []
+        emitted = False
+        async with self.db.transaction() as session:
+            seen = set(
+                await session.scalars(
+                    select(inbox.c.event_id).where(
+                        inbox.c.handler == self.group_id, inbox.c.event_id.in_(set(ids))
+                    )
+                )
+            )
+            fresh: list[Delivery] = []
+            if staging:
+                open_staging(session)
+            try:
+                for delivery in deliveries:
+                    envelope = delivery.envelope
+                    if envelope.id in seen:
+                        results.append(False)
+                        continue
+                    seen.add(envelope.id)
+                    results.append(True)
+                    fresh.append(delivery)
+                    ctx = HandlerContext(session, envelope, self.tables, self.source)
+                    with self._span(delivery):
+                        await delivery.handler(ctx, delivery.payload)
+                    if ctx.emitted:
+                        for env, payload in ctx.emitted:
+                            await enqueue(session, self.tables, env, payload)
+                        emitted = True
+                await flush_staged(session)
+            finally:
+                close_staging(session)
+            if fresh:
+                # One moment for the batch: its effects become visible together, at the commit.
+                now = utcnow()
+                await session.execute(
+                    insert(inbox),
+                    [
+                        {
+                            "handler": self.group_id,
+                            "event_id": d.envelope.id,
+                            "event_type": d.envelope.type,
+                            "processed_at": now,
+                        }
+                        for d in fresh
+                    ],
+                )
+        if emitted:
             self.db.outbox_signal.set()
-        return True
+        return results
 
     async def _seen(self, envelope: Envelope) -> bool:
         inbox = self.tables.processed_messages

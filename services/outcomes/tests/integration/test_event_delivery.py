@@ -11,7 +11,9 @@ from aiokafka import AIOKafkaProducer
 from contracts import topics
 from contracts.envelope import Envelope
 from contracts.referrals.v1 import ContactOpened
+from outcomes.adapters import orm
 from runtime.testing import Kafka, eventually, headers_of, read_topic, run_service
+from sqlalchemy import func, select
 
 pytestmark = pytest.mark.integration
 
@@ -142,3 +144,29 @@ async def test_malformed_headers_and_bodies_are_dead_lettered_and_the_next_event
     assert "UTF-8" in reasons[1]
     assert "ce_type" in reasons[2]
     assert "unknown event type" in reasons[3]
+
+
+async def test_an_event_its_handler_refuses_in_a_fetch_is_dead_lettered_and_the_rest_apply(
+    kafka, databases, issuer, history, send
+):
+    """The records of one fetch are applied together; when one of them fails its handler, the
+    others are still applied, each once, and only that one goes to the dead-letter topic."""
+    plans = [e for e in history.events if e.type == "goals.plan.opened.v1"]
+    sub_goal_set = next(e for e in history.events if e.type == "goals.plan.sub_goal_set.v1")
+    uncoded = sub_goal_set.model_copy(update={"data": {**sub_goal_set.data, "code": "Z9"}})
+    # Sent before the service starts, so its first fetch holds them all.
+    await send(kafka, [*plans[:3], uncoded, *plans[3:], *plans[:2]])
+    async with run_service("outcomes", await databases.new("outcomes"), kafka, issuer) as outcomes:
+        consumer = outcomes.workers.consumer
+        await eventually(lambda: consumer.stats.dead_lettered >= 1, timeout=30)
+        await eventually(lambda: consumer.stats.applied >= len(plans), timeout=30)
+        assert (consumer.stats.applied, consumer.stats.duplicates) == (len(plans), 2)
+        assert consumer.stats.dead_lettered == 1
+        async with outcomes.db.sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(orm.plans))
+            sub_goals = await session.scalar(select(func.count()).select_from(orm.sub_goals))
+        assert (stored, sub_goals) == (len(plans), 0)
+
+    dead = await read_topic(kafka, topics.dead_letter_topic(topics.GOALS_PLAN), 1)
+    assert headers_of(dead[0])["ce_id"] == str(uncoded.id)
+    assert "Z9" in headers_of(dead[0])["dlq_reason"]

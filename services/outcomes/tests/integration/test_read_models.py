@@ -1,7 +1,8 @@
 """Events through the real consumer into the read models, and the figures the endpoints give.
 
-The consumer's own `apply` (inbox and outbox in one transaction) is driven directly, so the
-history can arrive shuffled and repeated without a broker; both databases.
+The consumer's own `apply` (inbox and outbox in one transaction) and `process_batch` (a fetch's
+records in one) are driven directly, so the history can arrive shuffled and repeated without a
+broker; both databases.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from aiokafka import ConsumerRecord
 from contracts import topics
+from contracts.envelope import Envelope
 from contracts.registry import parse_payload
+from outcomes.adapters import orm
 from outcomes.domain.shares import round_half_up
 from runtime.testing import run_service
 from sqlalchemy import select
@@ -29,6 +33,58 @@ async def apply_all(service, envelopes) -> None:  # type: ignore[no-untyped-def]
     consumer = service.workers.consumer
     for env in envelopes:
         await consumer.apply(env, consumer.handlers[env.type], parse_payload(env))
+
+
+def records_of(envelopes: list[Envelope]) -> list[ConsumerRecord[bytes, bytes]]:
+    """The envelopes as the broker would deliver them, in this order."""
+    return [
+        ConsumerRecord(
+            topic=parse_payload(env).topic,
+            partition=0,
+            offset=offset,
+            timestamp=0,
+            timestamp_type=0,
+            key=(env.subject or "").encode(),
+            value=env.kafka_value(),
+            checksum=None,
+            serialized_key_size=0,
+            serialized_value_size=0,
+            headers=env.kafka_headers(),
+        )
+        for offset, env in enumerate(envelopes)
+    ]
+
+
+# Later events of a record that say something else of it: which one wins depends on the order.
+CHANGES = {
+    "referrals.contact.opened.v1": {"cluster_id": "seacroft-manston", "referring_agency_id": None},
+    "goals.plan.baseline_recorded.v1": {"tracking_frequency_days": 14},
+    "goals.plan.opened.v1": {"cluster_id": "seacroft-manston", "team_id": None},
+    "referrals.allocation.family_allocated.v1": {"team_id": "res-seacroft-manston"},
+}
+
+
+def disagreeing(
+    envelopes: list[Envelope], changes: dict[str, dict[str, Any]] = CHANGES
+) -> list[Envelope]:
+    out = []
+    for env in envelopes:
+        if env.type in changes:
+            payload = parse_payload(env).model_copy(update=changes[env.type])
+            out.append(Envelope.wrap(payload, source=env.source, time=env.time))
+    return out
+
+
+async def read_model_rows(service) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Every row of every read model, and the stream events queued, in a comparable form."""
+    found: dict[str, list[str]] = {}
+    async with service.db.sessions() as s:
+        for table in orm.READ_MODELS:
+            found[table.name] = sorted(repr(tuple(r)) for r in await s.execute(select(table)))
+        o = service.app.state.tables.outbox.c
+        stream = select(o.id, o.event_type, o.topic, o.key, o.payload)
+        found["outbox"] = sorted(repr(tuple(r)) for r in await s.execute(stream))
+    return found
 
 
 async def get(service, issuer, path: str, **params: Any) -> Any:  # type: ignore[no-untyped-def]
@@ -186,6 +242,36 @@ async def test_a_shuffled_and_repeated_history_gives_the_known_figures(databases
         assert kinds.count("outcomes.subgoal.movement_recorded.v1") == 36 + 8
         assert kinds.count("outcomes.plan.closed.v1") == 4
         assert len({r["id"] for r in stream}) == len(stream)
+
+
+async def test_events_applied_in_batches_leave_the_rows_applied_one_at_a_time_leave(
+    databases, issuer, history
+):
+    events = list(history.events) + disagreeing(history.events)
+    shuffled = events + events[::3]  # a third of the events twice, some in the same batch...
+    random.Random(11).shuffle(shuffled)  # ...and a record's events out of order within one
+    found = []
+    for batch_size in (1, 7, len(shuffled)):
+        async with run_service(
+            "outcomes", await databases.new("outcomes"), UNUSED_BROKER, issuer, run_workers=False
+        ) as outcomes:
+            consumer = outcomes.workers.consumer
+            if batch_size == 1:
+                await apply_all(outcomes, shuffled)  # one transaction each, as before batches
+            else:
+                records = records_of(shuffled)
+                for start in range(0, len(records), batch_size):
+                    await consumer.process_batch(records[start : start + batch_size])
+                assert (consumer.stats.applied, consumer.stats.duplicates) == (
+                    len(events),
+                    len(events[::3]),
+                )
+            found.append(await read_model_rows(outcomes))
+    one_at_a_time, in_sevens, all_at_once = found
+    assert len(one_at_a_time["sub_goal_scores"]) == 36 + 8
+    assert len(one_at_a_time["outbox"]) == 36 + 8 + 4
+    assert in_sevens == one_at_a_time
+    assert all_at_once == one_at_a_time
 
 
 async def test_an_unknown_code_is_dead_letter_material_and_changes_nothing(

@@ -17,11 +17,13 @@ from typing import Any
 from contracts.outcomes.v1 import ClosureReason, ResponseKind
 from contracts.reference.goals import ScoreEntry, ScoreKind, SubGoalEndState, latest_score
 from contracts.reference.referrals import RES_TEAMS, team_for_cluster
+from runtime.staging import flush_staged, staged
 from sqlalchemy import (
     ColumnElement,
     RowMapping,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     or_,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outcomes.adapters import orm
@@ -54,6 +57,10 @@ async def merge(
 ) -> None:
     """Insert the row, or set the given non-None values on the row that is there."""
     given = {k: v for k, v in values.items() if v is not None}
+    writes = staged(session, ReadModelWrites)
+    if writes is not None:
+        writes.merge(table, key, given)
+        return
     where = and_(*(table.c[k] == v for k, v in key.items()))
     found = await session.scalar(select(func.count()).select_from(table).where(where))
     if found:
@@ -66,9 +73,94 @@ async def merge(
 async def insert_once(
     session: AsyncSession, table: Table, key: Mapping[str, Any], **values: Any
 ) -> None:
+    writes = staged(session, ReadModelWrites)
+    if writes is not None:
+        writes.insert_once(table, key, values)
+        return
     where = and_(*(table.c[k] == v for k, v in key.items()))
     if not await session.scalar(select(func.count()).select_from(table).where(where)):
         await session.execute(table.insert().values(**key, **values))
+
+
+@dataclass
+class _Row:
+    """What the events of one batch do to one row: `inserted` if it is not there yet (as the
+    first `insert_once` gives it), then `updates` (every `merge`'s values, the later winning)."""
+
+    key: dict[str, Any]
+    inserted: dict[str, Any]
+    updates: dict[str, Any]
+
+
+class ReadModelWrites:
+    """The `merge`s and `insert_once`s of a consumer's batch, sent a few statements per table.
+
+    Applied one by one, a row's writes leave it as its first `insert_once` made it (when that
+    came first and the row was missing) with each `merge`'s values set over it in order; the
+    flush gives the same: a row missing is inserted with both, a row there gets the updates.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[Table, dict[tuple[Any, ...], _Row]] = defaultdict(dict)
+
+    def merge(self, table: Table, key: Mapping[str, Any], given: dict[str, Any]) -> None:
+        rows = self._rows[table]
+        row = rows.get(ident := tuple(key.values()))
+        if row is None:
+            rows[ident] = _Row(dict(key), {}, dict(given))
+        else:
+            row.updates.update(given)
+
+    def insert_once(self, table: Table, key: Mapping[str, Any], values: dict[str, Any]) -> None:
+        rows = self._rows[table]
+        if (ident := tuple(key.values())) not in rows:
+            rows[ident] = _Row(dict(key), dict(values), {})
+
+    async def flush(self, session: AsyncSession) -> None:
+        tables, self._rows = self._rows, defaultdict(dict)
+        for table, rows in tables.items():
+            if rows:
+                await _write_rows(session, table, list(rows.values()))
+
+
+async def _write_rows(session: AsyncSession, table: Table, rows: list[_Row]) -> None:
+    names = list(rows[0].key)
+    key = [table.c[n] for n in names]
+    there: set[tuple[Any, ...]] = set()
+    for start in range(0, len(rows), 500):
+        idents = [tuple(r.key.values()) for r in rows[start : start + 500]]
+        match = key[0].in_([i[0] for i in idents]) if len(key) == 1 else tuple_(*key).in_(idents)
+        there.update(tuple(found) for found in await session.execute(select(*key).where(match)))
+    inserts: dict[tuple[frozenset[str], tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        updated = tuple(sorted(row.updates))
+        if tuple(row.key.values()) not in there:
+            values = {**row.inserted, **row.updates, **row.key}
+            inserts[(frozenset(values), updated)].append(values)
+        elif updated:
+            named = {f"k_{k}": v for k, v in row.key.items()}
+            updates[updated].append({**named, **{f"v_{c}": v for c, v in row.updates.items()}})
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for (_columns, updated), missing in inserts.items():
+        # A row another consumer inserted since the read above gets the updates, as it
+        # would have had it been there.
+        insert = upsert(table)
+        insert = (
+            insert.on_conflict_do_update(
+                index_elements=key, set_={c: insert.excluded[c] for c in updated}
+            )
+            if updated
+            else insert.on_conflict_do_nothing(index_elements=key)
+        )
+        await session.execute(insert, missing)
+    for updated, present in updates.items():
+        update = (
+            table.update()
+            .where(*(c == bindparam(f"k_{c.name}") for c in key))
+            .values({c: bindparam(f"v_{c}") for c in updated})
+        )
+        await session.execute(update, present)
 
 
 def cluster_of_team(team_id: str | None) -> str | None:
@@ -85,6 +177,7 @@ def team_of_cluster(cluster_id: str | None) -> str | None:
 
 async def family_cluster(session: AsyncSession, family_id: uuid.UUID) -> str | None:
     """The cluster of the family's latest allocation, if the read model holds one."""
+    await flush_staged(session)  # a batch's writes before it are read too
     a = orm.allocations.c
     return await session.scalar(
         select(a.cluster_id).where(a.family_id == family_id).order_by(a.allocated_at.desc())
@@ -92,6 +185,7 @@ async def family_cluster(session: AsyncSession, family_id: uuid.UUID) -> str | N
 
 
 async def plan_row(session: AsyncSession, plan_id: uuid.UUID) -> RowMapping | None:
+    await flush_staged(session)  # a batch's writes before it are read too
     return (
         (await session.execute(select(orm.plans).where(orm.plans.c.plan_id == plan_id)))
         .mappings()
@@ -111,6 +205,7 @@ async def plan_place(
 
 
 async def sub_goal(session: AsyncSession, sub_goal_id: uuid.UUID) -> SubGoalRecord | None:
+    await flush_staged(session)  # a batch's writes before it are read too
     row = (
         (
             await session.execute(
@@ -131,7 +226,22 @@ async def sub_goal(session: AsyncSession, sub_goal_id: uuid.UUID) -> SubGoalReco
     return _sub_goal_record(row, score_rows)
 
 
+async def sub_goal_people(
+    session: AsyncSession, sub_goal_id: uuid.UUID
+) -> tuple[list[str] | None, bool | None]:
+    """(person_ids, was_active) of a sub-goal; (None, None) when the read model has not got it."""
+    await flush_staged(session)  # a batch's writes before it are read too
+    g = orm.sub_goals.c
+    row = (
+        await session.execute(
+            select(g.person_ids, g.was_active).where(g.sub_goal_id == sub_goal_id)
+        )
+    ).first()
+    return (None, None) if row is None else (row.person_ids, row.was_active)
+
+
 async def tracking_scores(session: AsyncSession, sub_goal_id: uuid.UUID) -> int:
+    await flush_staged(session)  # a batch's writes before it are read too
     s = orm.scores.c
     return int(
         await session.scalar(
@@ -142,6 +252,7 @@ async def tracking_scores(session: AsyncSession, sub_goal_id: uuid.UUID) -> int:
 
 
 async def persons_are_all_adults(session: AsyncSession, person_ids: list[str] | None) -> bool:
+    await flush_staged(session)  # a batch's writes before it are read too
     if not person_ids:
         return False
     p = orm.people.c

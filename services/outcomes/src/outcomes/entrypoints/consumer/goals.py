@@ -10,7 +10,6 @@ from contracts.goals import v1 as goals
 from contracts.outcomes.v1 import ClosureReason
 from contracts.reference import codes
 from runtime.consumer import HandlerContext, PoisonEvent
-from sqlalchemy import select
 
 from outcomes.adapters import orm
 from outcomes.adapters.read_models import (
@@ -23,6 +22,7 @@ from outcomes.adapters.read_models import (
     plan_place,
     plan_row,
     sub_goal,
+    sub_goal_people,
     tracking_scores,
 )
 from outcomes.adapters.vocabulary import closure_reason
@@ -77,13 +77,8 @@ class GoalsHandlers:
         goal = await sub_goal(ctx.session, event.sub_goal_id)
         if goal is None:
             return
-        g = orm.sub_goals.c
-        row = (
-            await ctx.session.execute(
-                select(g.person_ids, g.was_active).where(g.sub_goal_id == event.sub_goal_id)
-            )
-        ).first()
-        if row is not None and row.was_active is False:
+        person_ids, was_active = await sub_goal_people(ctx.session, event.sub_goal_id)
+        if was_active is False:
             return  # ended while queued: never worked on, not a goal of the measures
         cluster, _team = await plan_place(ctx.session, event.plan_id, event.family_id)
         payload = self.stream.get().sub_goal_movement(
@@ -92,9 +87,7 @@ class GoalsHandlers:
             cluster_id=cluster,
             recorded_on=recorded_on,
             scores_recorded=await tracking_scores(ctx.session, event.sub_goal_id),
-            about_adults_only=await persons_are_all_adults(
-                ctx.session, row.person_ids if row else None
-            ),
+            about_adults_only=await persons_are_all_adults(ctx.session, person_ids),
         )
         await emit_once(ctx, payload)
 
