@@ -313,10 +313,12 @@ async def _replayed(scope: KeyScope, send: Send, retention: timedelta) -> bool:
     table = scope.table
     this_key = (table.c.client == scope.client, table.c.key == scope.key)
     async with scope.db.transaction() as session:
-        await session.execute(delete(table).where(table.c.created_at < utcnow() - retention))
-        # A claim an earlier version committed before its effect: its request is long dead.
-        await session.execute(delete(table).where(*this_key, table.c.status == IN_PROGRESS))
         row = (await session.execute(select(table).where(*this_key))).first()
+        # An expired key (the prune deletes the others in bulk), or a claim an earlier version
+        # committed before its effect (its request is long dead): as if never sent.
+        if row is not None and (row.status == IN_PROGRESS or row.created_at < utcnow() - retention):
+            await session.execute(delete(table).where(*this_key))
+            row = None
     if row is None:
         return False
     if row.body_hash != scope.body_hash or row.path != scope.path:
