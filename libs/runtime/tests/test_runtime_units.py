@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -11,6 +12,7 @@ import pytest
 from runtime import broker as broker_module
 from runtime.concurrency import require_if_match
 from runtime.errors import ProblemError
+from runtime.heap import startup_frozen
 from runtime.identity import Principal, Role
 from runtime.limits import RateLimiter
 from runtime.pagination import decode_cursor, encode_cursor, next_cursor, page_request
@@ -308,3 +310,13 @@ async def test_a_verified_token_is_remembered_until_it_expires(tmp_path, monkeyp
     monkeypatch.setattr(auth.time, "time", lambda: now() + 60 + auth.LEEWAY_SECONDS + 1)
     await verifier.verify(token)
     assert len(decoded) == 2
+
+
+def test_what_start_up_made_is_kept_out_of_full_collections_until_the_app_stops():
+    made_at_start_up = [object()]
+    with startup_frozen():
+        assert gc.get_freeze_count() > 0
+        # Frozen objects are in no generation: a full collection does not scan them.
+        assert not any(o is made_at_start_up for o in gc.get_objects())
+    assert gc.get_freeze_count() == 0
+    assert any(o is made_at_start_up for o in gc.get_objects())

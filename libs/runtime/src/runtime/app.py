@@ -28,6 +28,7 @@ from runtime.errors import (
     problem_response,
 )
 from runtime.fields import IsoDateTime
+from runtime.heap import startup_frozen
 from runtime.idempotency import IdempotencyMiddleware
 from runtime.identity import Principal, Role
 from runtime.jsonbody import strict_json_body
@@ -195,7 +196,8 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
                 await hook(app)
             if settings.run_workers:
                 workers.start()
-            yield
+            with startup_frozen():
+                yield
         finally:
             await workers.stop()
             await db.dispose()

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from runtime.heap import startup_frozen
 
 from staff.config import Settings
 from staff.entrypoints.web import (
@@ -60,7 +61,8 @@ def create_app(
             timeout=settings.api_timeout_seconds, transport=http_transport
         ) as http:
             app.state.http = http
-            yield
+            with startup_frozen():
+                yield
 
     app = FastAPI(
         title="Leeds Practice Model: staff pages",
