@@ -14,7 +14,8 @@ from contracts.reference.codes import ReportingCategory
 from outcomes.adapters.read_models import Scope, load_records
 from outcomes.domain.goal_measures import activity_progress, summarise_closures
 from outcomes.domain.intervention import allocations_share_of_contacts, length_of_intervention
-from outcomes.domain.run_chart import run_chart
+from outcomes.domain.months import months_between
+from outcomes.domain.run_chart import RUN_CHART_MEASURES, RunChartMeasure, run_chart, run_charts
 from outcomes.domain.scorecard import Filter, build_scorecard, closed_plans_in_scope, goals_in_scope
 from outcomes.domain.shares import Share
 from outcomes.service_layer import measures
@@ -185,6 +186,32 @@ async def test_a_scoped_load_gives_the_figures_of_every_record(history, flt):
     assert activity_progress(goals.actions, goals_in_scope(goals, flt)) == activity_progress(
         everything.actions, goals_in_scope(everything, flt)
     )
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=["all", "year-cluster", "period", "team", "code"])
+async def test_every_run_chart_is_each_months_scorecard_of_every_record(history, flt):
+    """The charts are built month by month over only each month's records, from a scoped
+    load: every value is still the month's scorecard over every record."""
+    everything = await _records(history)
+    window = measures.chart_window(date(2018, 11, 1), date(2019, 4, 30))
+    scope = measures.filter_scope(flt, measures.SCORECARD, window.start, window.end)
+    charts = run_charts(
+        await measures.records(history, scope),
+        list(RUN_CHART_MEASURES),
+        window.start,
+        window.end,
+        flt,
+    )
+    months = list(months_between(window.start, window.end))
+    reference = [build_scorecard(everything, flt.for_month(month)) for month in months]
+    assert {c.measure for c in charts} == set(RUN_CHART_MEASURES)
+    for chart in charts:
+        extract = RUN_CHART_MEASURES[RunChartMeasure(chart.measure)]
+        expected = [extract(card) for card in reference]
+        assert [p.value for p in chart.points] == [
+            None if v is None else Decimal(v) for v in expected
+        ], chart.measure
+    assert any(card.how_much.contacts or card.better_off.goal_movement.total for card in reference)
 
 
 @pytest.mark.parametrize("cluster", [None, "2gether", "bcm"])

@@ -235,6 +235,28 @@ async def test_a_shuffled_and_repeated_history_gives_the_known_figures(databases
             ("2019-04", 0),
         ]
         assert chart["centre_line"] == 0
+        # Several charts of the same filters in one answer, each as its own endpoint gives it.
+        period = {"from": "2019-02-01", "to": "2019-04-30"}
+        several = await get(
+            outcomes,
+            issuer,
+            "/v1/run-charts:batch",
+            measure=["plans_closed", "contacts", "plans_closed"],
+            **period,
+        )
+        assert [c["measure"] for c in several["charts"]] == ["plans_closed", "contacts"]
+        assert several["charts"][1] == chart
+        assert several["charts"][0] == await get(
+            outcomes, issuer, "/v1/run-charts/plans_closed", **period
+        )
+        refused = await outcomes.client.get(
+            "/v1/run-charts:batch",
+            params={"measure": ["contacts", "happiness"]},
+            headers=issuer.headers("bi_analyst"),
+        )
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "measure" in refused.text
 
         # Every goal score and ending went out once on the stream, and every closure.
         stream = await stream_rows(outcomes)

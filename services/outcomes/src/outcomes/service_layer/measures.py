@@ -138,3 +138,9 @@ def chart_window(start: date | None, end: date | None) -> Window:
         return Window(start, last)
     first = month_start(month_index(last) - CHART_MONTHS + 1)
     return Window(first, last)
+
+
+async def chart_records(db: Database, flt: Filter) -> tuple[Window, OutcomeRecords]:
+    """A run chart's months (`chart_window`) and the records any of them can count."""
+    window = chart_window(flt.period_from, flt.period_to)
+    return window, await records(db, filter_scope(flt, SCORECARD, window.start, window.end))

@@ -19,6 +19,7 @@ POLICY = Policy(
         rule("GET", "/v1/scorecard", ANALYSTS, objects=AGG, summary="OBA scorecard"),
         rule("GET", "/v1/run-charts", ANALYSTS, objects=AGG, summary="run chart measures"),
         rule("GET", "/v1/run-charts/{measure}", ANALYSTS, objects=AGG, summary="a run chart"),
+        rule("GET", "/v1/run-charts:batch", ANALYSTS, objects=AGG, summary="several run charts"),
         rule("GET", "/v1/evaluation/goal-movement", ANALYSTS, objects=AGG, summary="movement"),
         rule("GET", "/v1/evaluation/closure-reasons", ANALYSTS, objects=AGG, summary="closures"),
         rule(

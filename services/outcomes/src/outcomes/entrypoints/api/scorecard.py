@@ -9,7 +9,13 @@ from runtime.app import get_db
 from runtime.db import Database
 from runtime.fields import IsoDate
 
-from outcomes.domain.run_chart import RUN_CHART_MEASURES, run_chart
+from outcomes.domain.run_chart import (
+    RUN_CHART_MEASURES,
+    RunChart,
+    RunChartMeasure,
+    run_chart,
+    run_charts,
+)
 from outcomes.domain.scorecard import Filter, build_scorecard
 from outcomes.entrypoints.api.schemas import ScorecardResponse
 from outcomes.service_layer import measures
@@ -72,6 +78,24 @@ class RunChartResponse(BaseModel):
     centre_line: float | None
     points: list[RunChartPointResponse]
 
+    @classmethod
+    def of(cls, chart: RunChart) -> RunChartResponse:
+        centre = chart.centre_line
+        return cls(
+            measure=chart.measure,
+            centre_line=None if centre is None else float(centre),
+            points=[
+                RunChartPointResponse(
+                    month=p.month, value=None if p.value is None else float(p.value)
+                )
+                for p in chart.points
+            ],
+        )
+
+
+class RunChartsResponse(BaseModel):
+    charts: list[RunChartResponse]
+
 
 @router.get("/run-charts", summary="The measures that have a run chart")
 async def run_chart_measures() -> list[str]:
@@ -85,15 +109,25 @@ async def one_run_chart(
     db: Database = Depends(get_db),
 ) -> RunChartResponse:
     flt = params.filter()
-    window = measures.chart_window(flt.period_from, flt.period_to)
-    scope = measures.filter_scope(flt, measures.SCORECARD, window.start, window.end)
-    chart = run_chart(await measures.records(db, scope), measure, window.start, window.end, flt)
-    centre = chart.centre_line
-    return RunChartResponse(
-        measure=chart.measure,
-        centre_line=None if centre is None else float(centre),
-        points=[
-            RunChartPointResponse(month=p.month, value=None if p.value is None else float(p.value))
-            for p in chart.points
-        ],
-    )
+    window, recs = await measures.chart_records(db, flt)
+    return RunChartResponse.of(run_chart(recs, measure, window.start, window.end, flt))
+
+
+@router.get(
+    "/run-charts:batch",
+    summary="Several measures per month, each with its median centre line",
+    description="The charts of `GET /v1/run-charts/{measure}` for each `measure` named (once "
+    "each, in the order named), from one reading of the records: a page that shows several "
+    "charts of the same filters asks once.",
+)
+async def several_run_charts(
+    measure: list[RunChartMeasure] = Query(
+        ..., description="a measure to chart (repeat the parameter for each)"
+    ),
+    params: FilterParams = Depends(),
+    db: Database = Depends(get_db),
+) -> RunChartsResponse:
+    flt = params.filter()
+    window, recs = await measures.chart_records(db, flt)
+    charts = run_charts(recs, measure, window.start, window.end, flt)
+    return RunChartsResponse(charts=[RunChartResponse.of(chart) for chart in charts])
