@@ -4,6 +4,7 @@ always give the same picture."""
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from staff.entrypoints.web import charts
@@ -40,6 +41,17 @@ def test_the_same_figures_give_the_same_svg() -> None:
     assert (
         charts.run_chart("Contacts", YEAR, 3.0).svg == charts.run_chart("Contacts", YEAR, 3.0).svg
     )
+
+
+def test_charts_drawn_at_once_in_several_threads_are_those_drawn_alone() -> None:
+    """Pages draw their charts off the event loop, several pages at a time: matplotlib's
+    settings are one global, so a chart must not draw with another's half-restored."""
+    titles = [f"Measure {i}" for i in range(8)]
+    alone = [charts.run_chart(title, YEAR, 3.0).svg for title in titles]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(3):
+            drawn = list(pool.map(lambda title: charts.run_chart(title, YEAR, 3.0).svg, titles))
+            assert drawn == alone
 
 
 def test_words_from_records_are_escaped_in_the_svg() -> None:

@@ -3,18 +3,22 @@ with their words kept as text, and always shown beside a table of the same figur
 
 Each chart is an `<img>` of a `data:` URI with a short text alternative; the table below it is
 the accessible form of the data. Only matplotlib's object API is used (no pyplot and no GUI
-backend), so charts drawn at once in several threads share no state.
+backend), and a chart is drawn in one thread at a time: its settings (`RC`) are applied to
+matplotlib's one global set of settings while it draws, which another thread's chart would
+otherwise change or restore half-way.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ParamSpec
 
 import matplotlib
 from matplotlib import dates as mdates
@@ -48,6 +52,19 @@ RC: Any = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+
+P = ParamSpec("P")
+_DRAWING = threading.Lock()
+
+
+def _one_at_a_time(draw: Callable[P, Chart]) -> Callable[P, Chart]:
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        with _DRAWING:
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,7 @@ def _render(fig: Figure, alt: str) -> Chart:
     return Chart(buffer.getvalue(), alt)
 
 
+@_one_at_a_time
 def run_chart(
     title: str,
     points: Sequence[tuple[str, float | None]],
@@ -134,6 +152,7 @@ def run_chart(
     return _render(fig, alt + ". The figures are in the table below the chart.")
 
 
+@_one_at_a_time
 def progress_chart(series: Sequence[Series]) -> Chart:
     """Family scores 0-10 over time, one line per sub-goal; the baseline is a hollow square."""
     with matplotlib.rc_context(RC):
@@ -186,6 +205,7 @@ def progress_chart(series: Sequence[Series]) -> Chart:
     return _render(fig, alt)
 
 
+@_one_at_a_time
 def movement_bars(rows: Sequence[tuple[str, int, int, int]], title: str) -> Chart:
     """One bar per row (label, improved, unchanged, deteriorated) as shares of scored goals."""
     labels = [label for label, *_ in rows]

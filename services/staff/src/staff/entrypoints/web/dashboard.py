@@ -450,6 +450,8 @@ class Source:
     # "goals": every filter; "plans": period and place; "window": Tables 1-3, a window and a
     # cluster (they count children and costs, which carry no Children and Families code).
     scope: str = "goals"
+    # A run chart's measure: the page asks for all its run charts at once (`RUN_CHARTS`).
+    measure: str | None = None
 
     def params(self, filters: Filters) -> dict[str, str]:
         if self.scope == "window":
@@ -485,6 +487,7 @@ def _run_chart_source(measure: str, label: str, percent: bool) -> Source:
             body.get("centre_line"),
             percent=percent,
         ),
+        measure=measure,
     )
 
 
@@ -546,27 +549,57 @@ def definitions(bodies: Mapping[str, Any]) -> list[dict[str, str]]:
     return sorted(found.values(), key=lambda d: d["key"])
 
 
-async def load_dashboard(client: Api, filters: Filters) -> tuple[dict[str, Part], list[Any]]:
-    """Every part of the page: each API answer fetched once (at the same time), then the
-    charts drawn off the event loop, since drawing is work for the processor."""
-    shown = {name: s for name, s in SOURCES.items() if s.shown(filters)}
-    paths = sorted({s.path for s in shown.values()})
-    params = {s.path: s.params(filters) for s in shown.values()}
-    answers = await asyncio.gather(*(client.get(OUTCOMES, p, params[p]) for p in paths))
-    bodies = {p: a.body for p, a in zip(paths, answers, strict=True)}
+# The page's run charts in one answer: one reading of the records for all of them.
+RUN_CHARTS = "/v1/run-charts:batch"
 
-    def build() -> dict[str, Part]:
-        query = filters.query()
-        return {
-            name: Part(
-                source.table(bodies[source.path]),
-                source.chart(bodies[source.path]) if source.chart else None,
+
+async def load_dashboard(client: Api, filters: Filters) -> tuple[dict[str, Part], list[Any]]:
+    """Every part of the page: each API answer asked for once, all at the same time (the run
+    charts in one answer), and each answer's charts drawn off the event loop as soon as it
+    comes, while the service still works out the others (drawing is work for the processor)."""
+    shown = {name: s for name, s in SOURCES.items() if s.shown(filters)}
+    query = filters.query()
+    # The parts each answer makes: a scorecard makes three tables, the run charts' one answer
+    # every chart.
+    asked: dict[str, list[str]] = {}
+    for name, source in shown.items():
+        asked.setdefault(RUN_CHARTS if source.measure else source.path, []).append(name)
+
+    def params(path: str, names: list[str]) -> dict[str, Any]:
+        given: dict[str, Any] = shown[names[0]].params(filters)
+        if path == RUN_CHARTS:
+            given["measure"] = [shown[name].measure for name in names]
+        return given
+
+    def bodies_of(path: str, names: list[str], body: Any) -> dict[str, Any]:
+        if path != RUN_CHARTS:
+            return dict.fromkeys(names, body)
+        charted = {chart["measure"]: chart for chart in body["charts"]}
+        return {name: charted[shown[name].measure] for name in names}
+
+    def build(bodies: Mapping[str, Any]) -> dict[str, Part]:
+        built = {}
+        for name, body in bodies.items():
+            source = shown[name]
+            built[name] = Part(
+                source.table(body),
+                source.chart(body) if source.chart else None,
                 f"/dashboard/{name}.csv" + (f"?{query}" if query else ""),
             )
-            for name, source in shown.items()
-        }
+        return built
 
-    return await run_in_threadpool(build), definitions(bodies)
+    async def load(path: str, names: list[str]) -> tuple[dict[str, Any], dict[str, Part]]:
+        answer = await client.get(OUTCOMES, path, params(path, names))
+        bodies = bodies_of(path, names, answer.body)
+        return bodies, await run_in_threadpool(build, bodies)
+
+    loaded = await asyncio.gather(*(load(path, names) for path, names in asked.items()))
+    parts: dict[str, Part] = {}
+    bodies: dict[str, Any] = {}
+    for some_bodies, some_parts in loaded:
+        bodies.update(some_bodies)
+        parts.update(some_parts)
+    return {name: parts[name] for name in shown}, definitions(bodies)
 
 
 # --- Pages -----------------------------------------------------------------------------------
