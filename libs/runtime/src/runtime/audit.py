@@ -43,13 +43,18 @@ def _request_part(request: Request) -> dict[str, Any]:
     caller_purpose = request.headers.get("x-purpose") or None
     return {
         "method": request.method,
-        "path": request.url.path[:512],
+        "path": _path(request)[:512],
         "request_id": getattr(request.state, "request_id", "") or "",
         "caller_request_id": getattr(request.state, "caller_request_id", None),
         "trace_id": current_trace_id(),
         "purpose": purpose and purpose[:256],
         "caller_purpose": caller_purpose and caller_purpose[:256],
     }
+
+
+def _path(request: Request) -> str:
+    """The request's path as `request.url.path` gives it, without building the whole URL."""
+    return str(request.scope["path"]).replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 def _who(principal: Principal) -> dict[str, Any]:
