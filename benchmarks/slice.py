@@ -2,7 +2,8 @@
 
 1. Intake: `wrk` (outside the servers' process and language) loads the bare FastAPI + one
    INSERT app and `POST /v1/contacts` (token, policy, audit, outbox; relay and the outcomes
-   consumer running) in alternating rounds, on SQLite and on PostgreSQL.
+   consumer running) in alternating rounds, on SQLite and on PostgreSQL, with the servers'
+   CPU time per answered request beside each rate.
 2. Event-to-projection lag at a steady rate (a Python client, which only has to keep the
    rate): from the outbox row's commit in referrals to the inbox row's commit in outcomes,
    on the embedded broker and on Apache Kafka (KRaft).
@@ -17,7 +18,7 @@
    count and the previous load-everything way. The history is loaded once (some minutes) and
    kept for later runs.
 
-`BENCH_SECONDS` (per wrk round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_RATE`,
+`BENCH_SECONDS` (per wrk round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_PG_WORKERS`, `BENCH_RATE`,
 `BENCH_ONLY` (comma-separated: intake, lag, rebuild, footprint, reads), `BENCH_READS_REQUESTS`
 and `BENCH_READS_COUNCILS` change what runs.
 """
@@ -64,11 +65,12 @@ def pct(values: list[float], q: float) -> float:
 # -- 1. intake ---------------------------------------------------------------------------------
 
 
-# uvicorn workers of the referrals service: one on SQLite (one writer per file, and the relay's
-# lease refuses a second process), several on PostgreSQL (one relay publishes at a time, under
-# an advisory lock; the consumers share the group). The bare app keeps one: its figure is
-# what one process does with one INSERT.
-PG_WORKERS = int(os.environ.get("BENCH_PG_WORKERS", "2"))
+# uvicorn workers of the referrals service on PostgreSQL (`BENCH_PG_WORKERS`; SQLite takes one:
+# one writer per file, and the relay's lease refuses a second process). Several run correctly
+# (one relay publishes at a time, under an advisory lock; the consumers share the group), but
+# on two cores already busy with wrk, the broker, the database and outcomes a second worker
+# costs more CPU per request than it gains. The bare app keeps one.
+PG_WORKERS = int(os.environ.get("BENCH_PG_WORKERS", "1"))
 
 
 def intake(work: Path, kind: str, token: str) -> None:
@@ -90,12 +92,15 @@ def intake(work: Path, kind: str, token: str) -> None:
             labels = ("bare FastAPI + one INSERT, 1 worker", f"POST /v1/contacts, {workers} worker")
             labels = (labels[0] + " ", labels[1] + ("s" if workers > 1 else " "))
             for n in range(1, ROUNDS + 1):
-                bare = stack.wrk(bare_url, BODY, None, SECONDS, CONNECTIONS)
-                full = stack.wrk(full_url, BODY, auth, SECONDS, CONNECTIONS)
+                bare, bare_cpu = _loaded(s, ["bare"], bare_url, None)
+                full, full_cpu = _loaded(s, ["referrals", "outcomes"], full_url, auth)
                 ratio = full.rate / bare.rate if bare.rate else 0.0
                 ratios.append(ratio)
-                print(f"  {kind:<10} round {n}  {labels[0]:<37}: {bare.line()}")
-                print(f"  {kind:<10} round {n}  {labels[1]:<37}: {full.line()}  ratio {ratio:.2f}x")
+                print(f"  {kind:<10} round {n}  {labels[0]:<37}: {bare.line()}  {bare_cpu}")
+                print(
+                    f"  {kind:<10} round {n}  {labels[1]:<37}: {full.line()}  {full_cpu}"
+                    f"  ratio {ratio:.2f}x"
+                )
             print(
                 f"  {kind:<10} full stack / bare: {min(ratios):.2f}-{max(ratios):.2f}x "
                 f"(target >= 0.5x, full-stack p99 < 250 ms)",
@@ -103,6 +108,19 @@ def intake(work: Path, kind: str, token: str) -> None:
             )
         finally:
             s.close()
+
+
+def _loaded(
+    s: stack.Stack, servers: list[str], url: str, auth: str | None
+) -> tuple[stack.LoadResult, str]:
+    """One wrk round, and the servers' CPU time per answered request meanwhile: a figure that
+    moves less than the rates when other work shares the machine."""
+    before = {name: stack.cpu_seconds(s.procs[name].pid) for name in servers}
+    result = stack.wrk(url, BODY, auth, SECONDS, CONNECTIONS)
+    used = {name: stack.cpu_seconds(s.procs[name].pid) - before[name] for name in servers}
+    per = {name: 1000 * t / max(result.ok, 1) for name, t in used.items()}
+    parts = " + ".join(f"{name} {ms:.2f}" for name, ms in per.items()) if len(per) > 1 else ""
+    return result, f"CPU {sum(per.values()):.2f} ms/req" + (f" ({parts})" if parts else "")
 
 
 # -- 2. lag ------------------------------------------------------------------------------------

@@ -257,6 +257,33 @@ class Stack:
         self.databases.close()
 
 
+# -- CPU time --------------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        # Fields after the command name, which may hold spaces: state, ppid, ... utime, stime.
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children (uvicorn's workers), so far;
+    0 where /proc is not there."""
+    if not Path("/proc").is_dir():
+        return 0.0
+    pids = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[1] == str(pid):
+            pids.append(int(entry.name))
+    ticks = 0
+    for p in pids:
+        if fields := _stat(p):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # -- wrk ---------------------------------------------------------------------------------------
 
 
@@ -267,6 +294,7 @@ class LoadResult:
     p99_ms: float
     requests: int
     failed: int
+    ok: int = 0
 
     def line(self) -> str:
         return f"{self.rate:8.1f} req/s  p50 {self.p50_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms" + (
@@ -318,4 +346,5 @@ def wrk(
         p99_ms=f["p99_us"] / 1000,
         requests=f["requests"],
         failed=f["non2xx"] + f["socket_errors"],
+        ok=ok,
     )
