@@ -46,12 +46,29 @@ def test_the_same_figures_give_the_same_svg() -> None:
 def test_charts_drawn_at_once_in_several_threads_are_those_drawn_alone() -> None:
     """Pages draw their charts off the event loop, several pages at a time: matplotlib's
     settings are one global, so a chart must not draw with another's half-restored."""
-    titles = [f"Measure {i}" for i in range(8)]
-    alone = [charts.run_chart(title, YEAR, 3.0).svg for title in titles]
+    start = date(2026, 1, 5)
+    lines = [
+        [charts.Series(f"Goal {i}", [(start + timedelta(days=14 * d), d % 10) for d in range(8)])]
+        for i in range(8)
+    ]
+    alone = [charts.progress_chart(line).svg for line in lines]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        for _ in range(3):
-            drawn = list(pool.map(lambda title: charts.run_chart(title, YEAR, 3.0).svg, titles))
-            assert drawn == alone
+        for _ in range(2):
+            assert list(pool.map(lambda line: charts.progress_chart(line).svg, lines)) == alone
+
+
+def test_the_same_figures_are_drawn_once_and_a_familys_scores_never_kept(monkeypatch) -> None:
+    monkeypatch.setattr(charts, "DRAWN_KEPT", 2)
+    first = charts.run_chart("Kept", YEAR, 2.0)
+    assert charts.run_chart("Kept", list(YEAR), 2.0) is first
+    assert charts.run_chart("Kept", YEAR, 2.0, percent=True) is not first
+    assert charts.run_chart("Kept", YEAR, 2.5).svg != first.svg
+    # Two other charts later, the least recently asked for is drawn again, the same.
+    charts.run_chart("Other", YEAR, 1.0)
+    again = charts.run_chart("Kept", YEAR, 2.0)
+    assert again is not first and again == first
+    line = [charts.Series("S1 mornings", [(date(2026, 1, 5), 4.0)])]
+    assert charts.progress_chart(line) is not charts.progress_chart(line)
 
 
 def test_words_from_records_are_escaped_in_the_svg() -> None:

@@ -5,7 +5,11 @@ Each chart is an `<img>` of a `data:` URI with a short text alternative; the tab
 the accessible form of the data. Only matplotlib's object API is used (no pyplot and no GUI
 backend), and a chart is drawn in one thread at a time: its settings (`RC`) are applied to
 matplotlib's one global set of settings while it draws, which another thread's chart would
-otherwise change or restore half-way.
+otherwise change or restore half-way. The dashboard's charts (run charts, movement bars) are
+of aggregate figures only, and the same figures always give the same chart: the last
+`DRAWN_KEPT` of them are kept by their figures, so the same dashboard asked again (the next
+manager, the same filters) is not drawn again until its figures change. Progress charts,
+which show a family's scores, are never kept.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import functools
 import io
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, cast
 
 import matplotlib
 from matplotlib import dates as mdates
@@ -67,6 +72,36 @@ def _one_at_a_time(draw: Callable[P, Chart]) -> Callable[P, Chart]:
     return drawn
 
 
+DRAWN_KEPT = 64
+_DRAWN: OrderedDict[Hashable, Chart] = OrderedDict()
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return cast(Hashable, value)
+
+
+def _kept_by_figures(draw: Callable[P, Chart]) -> Callable[P, Chart]:
+    """Drawn one at a time, and kept by the figures drawn (the least recently asked for go
+    first)."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        key = (draw.__name__, _frozen(args), _frozen(sorted(kwargs.items())))
+        with _DRAWING:
+            chart = _DRAWN.get(key)
+            if chart is None:
+                chart = _DRAWN[key] = draw(*args, **kwargs)
+                while len(_DRAWN) > DRAWN_KEPT:
+                    _DRAWN.popitem(last=False)
+            else:
+                _DRAWN.move_to_end(key)
+            return chart
+
+    return drawn
+
+
 @dataclass(frozen=True)
 class Chart:
     """An SVG document and the words that stand for it."""
@@ -106,7 +141,7 @@ def _render(fig: Figure, alt: str) -> Chart:
     return Chart(buffer.getvalue(), alt)
 
 
-@_one_at_a_time
+@_kept_by_figures
 def run_chart(
     title: str,
     points: Sequence[tuple[str, float | None]],
@@ -205,7 +240,7 @@ def progress_chart(series: Sequence[Series]) -> Chart:
     return _render(fig, alt)
 
 
-@_one_at_a_time
+@_kept_by_figures
 def movement_bars(rows: Sequence[tuple[str, int, int, int]], title: str) -> Chart:
     """One bar per row (label, improved, unchanged, deteriorated) as shares of scored goals."""
     labels = [label for label, *_ in rows]
