@@ -206,7 +206,7 @@ def lag(work: Path, broker_kind: str, token: str) -> None:
 
 # -- 3. rebuild by replay ----------------------------------------------------------------------
 
-REBUILD_EVENTS = int(os.environ.get("BENCH_REBUILD_EVENTS", "5000"))
+REBUILD_EVENTS = int(os.environ.get("BENCH_REBUILD_EVENTS", "20000"))
 # A rebuild still running then is reported at the rate it had reached.
 REBUILD_SECONDS = float(os.environ.get("BENCH_REBUILD_SECONDS", "90"))
 
@@ -280,50 +280,61 @@ def rebuild(work: Path, broker_kind: str) -> None:
     work = work / f"rebuild-{broker_kind}"
     work.mkdir()
     with stack.broker(broker_kind, work) as broker:
-        asyncio.run(_fill(broker.bootstrap, REBUILD_EVENTS))
         s = stack.Stack(work, broker.bootstrap, stack.Databases("sqlite", work))
         try:
             s.start("outcomes")
             s.ready()
-            raw = asyncio.run(
-                _raw_consume(broker.bootstrap, topics.REFERRALS_CONTACT, REBUILD_EVENTS)
-            )
             # The live consumer projects the history first, as it would have before a rebuild.
             live_started = time.monotonic()
+            asyncio.run(_fill(broker.bootstrap, REBUILD_EVENTS))
             while asyncio.run(_projected(s.urls["outcomes"])) < REBUILD_EVENTS:
                 if time.monotonic() - live_started > REBUILD_SECONDS:
                     raise SystemExit(
                         f"rebuild: the live consumer did not project {REBUILD_EVENTS} events"
                     )
-                time.sleep(0.2)
+                time.sleep(0.1)
             live = REBUILD_EVENTS / (time.monotonic() - live_started)
+            raw = asyncio.run(
+                _raw_consume(broker.bootstrap, topics.REFERRALS_CONTACT, REBUILD_EVENTS)
+            )
             headers = {"Authorization": f"Bearer {admin}"}
             url = s.url("outcomes", "/v1/admin/rebuild")
             started = time.monotonic()
             r = httpx.post(url, headers=headers, timeout=60)
             if r.status_code != 202:
                 raise SystemExit(f"rebuild: {r.status_code} {r.text}")
+            checked = time.monotonic() - started
             status: dict[str, object] = {}
             while time.monotonic() - started < REBUILD_SECONDS:
                 status = httpx.get(url, headers=headers, timeout=30).json()
                 if status.get("status") != "running":
                     break
-                time.sleep(0.1)
+                time.sleep(0.05)
             took = time.monotonic() - started
         finally:
             s.close()
     applied = int(str(status.get("records_read", 0)))
     rate = applied / took if took else 0.0
+    # The reading alone, as the raw consume is timed: from the read models cleared to done.
+    reading = _seconds(status.get("started_at"), status.get("finished_at")) or took
     target = min(20_000.0, 0.1 * raw)
     name = "Apache Kafka (KRaft)" if broker_kind == "apache" else "embedded broker"
     print(
-        f"  {name:<22}: rebuild of {applied} events ({status.get('status')}) in {took:.1f} s "
-        f"(the source check included): {rate:6.0f} events/s; raw aiokafka consume of the same "
-        f"topic {raw:6.0f} events/s: {rate / raw:.0%} of raw, target >= {target:.0f}/s "
-        f"(20,000/s or 10% of raw, the lower): {'met' if rate >= target else 'NOT met'}; "
-        f"live projection of the same events {live:.0f} events/s",
+        f"  {name:<22}: rebuild of {applied} events ({status.get('status')}) in {took:.1f} s: "
+        f"{rate:6.0f} events/s, of which the source check {checked:.1f} s and the re-reading "
+        f"{reading:.1f} s ({applied / reading:6.0f} events/s); raw aiokafka consume of the same "
+        f"topic {raw:6.0f} events/s; the rebuild {rate / raw:.0%} of raw, target >= "
+        f"{target:.0f} events/s (20,000/s or 10% of raw, the lower): "
+        f"{'met' if rate >= target else 'NOT met'}; the live consumer projected the same "
+        f"events at {live:.0f} events/s",
         flush=True,
     )
+
+
+def _seconds(start: object, end: object) -> float | None:
+    if not isinstance(start, str) or not isinstance(end, str):
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 # -- 4. footprint ------------------------------------------------------------------------------

@@ -21,12 +21,20 @@ def event(cls: P) -> P:
     return cls
 
 
+_loaded = False
+
+
 def _load_all() -> None:
-    # Importing the versioned modules registers their events.
+    # Importing the versioned modules registers their events (once: a consumer asks per event).
+    global _loaded
+    if _loaded:
+        return
     from contracts.formulation import v1 as _f  # noqa: F401
     from contracts.goals import v1 as _g  # noqa: F401
     from contracts.outcomes import v1 as _o  # noqa: F401
     from contracts.referrals import v1 as _r  # noqa: F401
+
+    _loaded = True
 
 
 def payload_class(event_type: str) -> type[EventPayload]:

@@ -124,7 +124,12 @@ class ConsumerStats:
 
 
 class EventConsumer:
-    """Consumes `topics` in group `group_id`, dispatching by event type to `handlers`."""
+    """Consumes `topics` in group `group_id`, dispatching by event type to `handlers`.
+
+    Not `grouped`, it reads every partition from its beginning in no consumer group and
+    commits no offsets (for a reader that never resumes: a new group's join takes seconds on
+    the embedded broker); `group_id` still names its inbox rows.
+    """
 
     def __init__(
         self,
@@ -136,6 +141,7 @@ class EventConsumer:
         handlers: dict[str, Handler],
         source: str,
         max_handler_attempts: int = 3,
+        grouped: bool = True,
     ) -> None:
         self.db = db
         self.tables = tables
@@ -145,6 +151,7 @@ class EventConsumer:
         self.handlers = handlers
         self.source = source
         self.max_handler_attempts = max_handler_attempts
+        self.grouped = grouped
         self.stats = ConsumerStats()
         self.assigned = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -166,7 +173,8 @@ class EventConsumer:
                 delay = min(delay * 2, 15.0)
 
     async def _run_once(self) -> None:
-        consumer = new_consumer(self.settings, self.group_id, self.topics, self.group_id)
+        group = self.group_id if self.grouped else None
+        consumer = new_consumer(self.settings, group, self.topics, self.group_id)
         self._consumer = consumer
         try:
             # Inside the try: a worker stopped while joining its group still closes the client.
@@ -182,7 +190,8 @@ class EventConsumer:
                     await self.process_batch([r for records in batch.values() for r in records])
                     # Commit once the effects are stored: a crash or rebalance before this
                     # redelivers the batch, and the inbox turns each redelivery into a no-op.
-                    await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
+                    if self.grouped:
+                        await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
         finally:
             await self._close_clients()
 

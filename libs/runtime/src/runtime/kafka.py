@@ -32,13 +32,14 @@ def new_producer(settings: PlatformSettings, client_id: str) -> AIOKafkaProducer
 
 
 def new_consumer(
-    settings: PlatformSettings, group_id: str, topics: list[str], client_id: str
+    settings: PlatformSettings, group_id: str | None, topics: list[str], client_id: str
 ) -> AIOKafkaConsumer:
-    """A consumer of contracted `topics` in `group_id`, both under the settings' namespace."""
+    """A consumer of contracted `topics` in `group_id`, both under the settings' namespace;
+    with no group, of every partition of the topics, and it can commit no offsets."""
     return AIOKafkaConsumer(
         *[settings.kafka_name(t) for t in topics],
         bootstrap_servers=settings.kafka_bootstrap,
-        group_id=settings.kafka_name(group_id),
+        group_id=settings.kafka_name(group_id) if group_id is not None else None,
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -86,13 +87,15 @@ class TopicScan:
 
 
 async def scan_topics(
-    bootstrap: str, topics: list[str], *, quiet_seconds: float = 1.0, timeout: float = 600.0
+    bootstrap: str, topics: list[str], *, quiet_seconds: float = 0.25, timeout: float = 600.0
 ) -> TopicScan:
     """Read `topics` from their beginning to their end, counting records and event ids.
 
-    The end is where every partition's position has passed its end offset and no record came
-    for `quiet_seconds`: the embedded broker answers end offsets in batches, not records, so
-    they alone would stop short. Topics the broker does not hold count as empty.
+    The end is where every partition's position has reached its end offset (as the broker gave
+    them when the reading first paused) and a fetch finds nothing more. The embedded broker
+    counts a partition's last batch as one record, so its end offsets fall short: a position
+    past one means that batch was fetched whole, and a short quiet (`quiet_seconds`) stands in
+    for any doubt. Topics the broker does not hold count as empty.
     """
     scan = TopicScan()
     consumer = AIOKafkaConsumer(
@@ -112,7 +115,9 @@ async def scan_topics(
         last_record = loop.time()
         ends: dict[TopicPartition, int] | None = None
         while loop.time() < deadline:
-            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            # A short wait: what was fetched is returned at once, and the ends are checked only
+            # once nothing more is.
+            batch = await consumer.getmany(timeout_ms=50, max_records=5000)
             for records in batch.values():
                 scan.records += len(records)
                 for record in records:
@@ -127,8 +132,12 @@ async def scan_topics(
                 continue
             if ends is None:
                 ends = await consumer.end_offsets(list(assignment))
-            behind = [tp for tp in assignment if await consumer.position(tp) < ends.get(tp, 0)]
-            if not behind and loop.time() - last_record >= quiet_seconds:
+            positions = {tp: await consumer.position(tp) for tp in assignment}
+            if any(positions[tp] < ends.get(tp, 0) for tp in assignment):
+                continue
+            # A fetch found nothing: the rest of a batch returned in part would have come.
+            exact = all(positions[tp] == ends.get(tp, 0) for tp in assignment)
+            if exact or loop.time() - last_record >= quiet_seconds:
                 return scan
         raise TimeoutError(f"topics {held} not read to their end within {timeout}s")
     finally:

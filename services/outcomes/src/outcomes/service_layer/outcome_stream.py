@@ -32,13 +32,18 @@ class StreamSource:
         return self._stream
 
 
-async def emit_once(ctx: HandlerContext, payload: EventPayload) -> bool:
-    """Emit `payload` through the outbox under its derived id, unless it was emitted before."""
-    event_id = stream_event_id(ctx.envelope.id, payload.event_type)
+async def emitted(ctx: HandlerContext, event_type: str) -> bool:
+    """True when the stream event of `event_type` that `ctx`'s event gives rise to was emitted
+    before: a handler asks first, and skips building it again (as on every event a rebuild
+    re-reads)."""
+    event_id = stream_event_id(ctx.envelope.id, event_type)
     if any(env.id == event_id for env, _ in ctx.emitted):
-        return False
+        return True
     outbox = ctx.tables.outbox.c
-    if await ctx.session.scalar(select(outbox.seq).where(outbox.id == event_id)) is not None:
-        return False
-    ctx.emit(payload, event_id=event_id)
-    return True
+    return await ctx.session.scalar(select(outbox.seq).where(outbox.id == event_id)) is not None
+
+
+def emit(ctx: HandlerContext, payload: EventPayload) -> None:
+    """Emit `payload` through the outbox under its derived id (once `emitted` said no)."""
+    ctx.emit(payload, event_id=stream_event_id(ctx.envelope.id, payload.event_type))
+

@@ -1,7 +1,7 @@
 """Rebuild: drop the read models and re-read every subscribed topic from its beginning.
 
-A second consumer, in a fresh group (`<live group>-rebuild-<n>`), applies the same handlers
-while the live consumer carries on; the handlers are order-tolerant upserts, so an event applied
+A second consumer (`<live group>-rebuild-<n>`, the name of its inbox rows; in no consumer group
+on the broker, as it never resumes) applies the same handlers while the live consumer carries on; the handlers are order-tolerant upserts, so an event applied
 by both leaves one row. Stream events are not emitted twice: their ids derive from the source
 event and a handler emits only ids the outbox does not hold.
 
@@ -116,6 +116,7 @@ class Rebuilder:
             topics=topics,
             handlers=dict(self.definition.handlers),
             source=self.definition.source,
+            grouped=False,
         )
         self.current = RebuildStatus(group_id, RUNNING, requested_by, now, None, target, 0, 0)
         # A worker task: the service's shutdown stops the rebuild with the relay and consumer.
@@ -133,7 +134,7 @@ class Rebuilder:
                     break
                 if runner.done():
                     raise RuntimeError("the rebuild consumer stopped")
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.05)
             status.status = DONE
         except asyncio.CancelledError:
             status.status = INTERRUPTED

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from contracts.goals import v1 as goals
-from contracts.outcomes.v1 import ClosureReason
+from contracts.outcomes.v1 import ClosureReason, PlanClosed, SubGoalMovementRecorded
 from contracts.reference import codes
 from runtime.consumer import HandlerContext, PoisonEvent
 
@@ -28,7 +28,7 @@ from outcomes.adapters.read_models import (
 from outcomes.adapters.vocabulary import closure_reason
 from outcomes.domain.outcome_stream import MovementCounts
 from outcomes.domain.records import PlanRecord
-from outcomes.service_layer.outcome_stream import StreamSource, emit_once
+from outcomes.service_layer.outcome_stream import StreamSource, emit, emitted
 
 
 def _coded(event: goals.SubGoalEvent) -> dict[str, Any]:
@@ -74,6 +74,8 @@ class GoalsHandlers:
     async def _emit_movement(
         self, ctx: HandlerContext, event: goals.SubGoalEvent, recorded_on: date
     ) -> None:
+        if await emitted(ctx, SubGoalMovementRecorded.event_type):
+            return
         goal = await sub_goal(ctx.session, event.sub_goal_id)
         if goal is None:
             return
@@ -89,7 +91,7 @@ class GoalsHandlers:
             scores_recorded=await tracking_scores(ctx.session, event.sub_goal_id),
             about_adults_only=await persons_are_all_adults(ctx.session, person_ids),
         )
-        await emit_once(ctx, payload)
+        emit(ctx, payload)
 
     async def plan_opened(self, ctx: HandlerContext, event: goals.PlanOpened) -> None:
         await merge(
@@ -198,6 +200,8 @@ class GoalsHandlers:
                 "closure_reason": reason.value,
             },
         )
+        if await emitted(ctx, PlanClosed.event_type):
+            return
         row = await plan_row(ctx.session, event.plan_id)
         cluster, team = await plan_place(ctx.session, event.plan_id, event.family_id)
         plan = PlanRecord(
@@ -215,7 +219,7 @@ class GoalsHandlers:
             deteriorated=event.sub_goals_deteriorated,
             no_score=event.sub_goals_no_score,
         )
-        await emit_once(ctx, self.stream.get().plan_closed(plan, counts))
+        emit(ctx, self.stream.get().plan_closed(plan, counts))
 
     async def returned_to_formulation(
         self, ctx: HandlerContext, event: goals.ReturnedToFormulation
