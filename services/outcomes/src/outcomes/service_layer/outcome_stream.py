@@ -46,4 +46,3 @@ async def emitted(ctx: HandlerContext, event_type: str) -> bool:
 def emit(ctx: HandlerContext, payload: EventPayload) -> None:
     """Emit `payload` through the outbox under its derived id (once `emitted` said no)."""
     ctx.emit(payload, event_id=stream_event_id(ctx.envelope.id, payload.event_type))
-
