@@ -3,6 +3,8 @@ SQLite log kept in check without the request's commit doing it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from runtime import db as db_module
@@ -47,15 +49,17 @@ async def test_sqlite_writes_checkpoint_the_log_off_the_write_connection(tmp_pat
         for _ in range(CHECKPOINT_EVERY_WRITES * 3):
             async with db.transaction() as session:
                 await session.execute(text("INSERT INTO t (body) VALUES (:b)"), {"b": "x" * 3000})
+            await asyncio.sleep(0.001)  # as a server goes back to its loop between requests
         if db._checkpoint is not None:
             await db._checkpoint
+        assert db.checkpoints >= 2, db.checkpoints
         async with db.engine.connect() as conn:
-            busy, logged, _copied = (
+            _busy, logged, _copied = (
                 await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             ).one()
-        # What is left in the log is less than one checkpoint's worth of writes.
-        assert busy == 0
-        assert logged < CHECKPOINT_EVERY_WRITES * 2, logged
+        # The log was started again after each checkpoint, so it holds at most the last two
+        # checkpoints' worth of writes (3 pages or fewer each), not all of them (576 pages).
+        assert logged <= CHECKPOINT_EVERY_WRITES * 2 * 3, logged
         async with db.engine.connect() as conn:
             count = (await conn.exec_driver_sql("SELECT count(*) FROM t")).scalar()
         assert count == CHECKPOINT_EVERY_WRITES * 3

@@ -238,6 +238,7 @@ class Database:
         self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._writes_since_checkpoint = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self.checkpoints = 0  # completed, for tests and logs
 
     @property
     def is_postgres(self) -> bool:
@@ -258,11 +259,14 @@ class Database:
             self._checkpoint = asyncio.create_task(self._checkpoint_wal())
 
     async def _checkpoint_wal(self) -> None:
-        """Copy the log's committed pages into the file (and sync it) on the threaded engine:
-        PASSIVE waits for no reader or writer, so writes go on meanwhile."""
+        """Copy the log's committed pages into the file (and sync it) on the threaded engine,
+        the loop free meanwhile. This process's writers wait for it: a log copied whole is
+        started again from its beginning by the next write, else it would only grow."""
+        assert self.write_lock is not None
         try:
-            async with self.engine.connect() as conn:
+            async with self.write_lock, self.engine.connect() as conn:
                 await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            self.checkpoints += 1
         except Exception as exc:  # the next one tries again; SQLite keeps the log meanwhile
             log.warning("SQLite checkpoint failed (%s)", exc)
         finally:
