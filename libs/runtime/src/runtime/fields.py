@@ -142,12 +142,20 @@ class RequestBody(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _booleans_are_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if (
-            field is not None
-            and value is not None
-            and not isinstance(value, bool)
-            and _is_boolean(field.annotation)
-        ):
+        if value is None or isinstance(value, bool):
+            return value
+        if info.field_name in _boolean_fields(cls):
             raise PydanticCustomError("bool_type", "Input should be true or false")
         return value
+
+
+# Runs for every field of every body: which fields are true/false is worked out once per class.
+_BOOLEAN_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def _boolean_fields(cls: type[BaseModel]) -> frozenset[str]:
+    found = _BOOLEAN_FIELDS.get(cls)
+    if found is None:
+        found = frozenset(n for n, f in cls.model_fields.items() if _is_boolean(f.annotation))
+        _BOOLEAN_FIELDS[cls] = found
+    return found

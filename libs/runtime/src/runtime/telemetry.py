@@ -135,10 +135,13 @@ def instrument_engine(engine: Any, exporter: str) -> None:
 
 
 def current_trace_headers() -> tuple[str | None, str | None]:
-    """The W3C traceparent/tracestate of the active span, if any."""
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier.get("traceparent"), carrier.get("tracestate")
+    """The W3C traceparent/tracestate of the active span, if any (what the trace-context
+    propagator would inject, without its carrier and setter)."""
+    ctx = trace.get_current_span().get_span_context()
+    if ctx == trace.INVALID_SPAN_CONTEXT:
+        return None, None
+    traceparent = f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{ctx.trace_flags:02x}"
+    return traceparent, ctx.trace_state.to_header() if ctx.trace_state else None
 
 
 def context_from(traceparent: str | None, tracestate: str | None) -> otel_context.Context:
