@@ -199,7 +199,8 @@ def lag(work: Path, broker_kind: str, token: str) -> None:
     print(
         f"  {name:<22}: {len(lags)} events at {RATE:.0f}/s: p50 {pct(lags, 0.5):.0f} ms, "
         f"p99 {pct(lags, 0.99):.0f} ms, max {max(lags):.0f} ms, "
-        f"mean {statistics.fmean(lags):.0f} ms (target p50 < 100 ms, p99 < 500 ms)",
+        f"mean {statistics.fmean(lags):.0f} ms (target p50 < 100 ms, p99 < 500 ms: "
+        f"{'met' if pct(lags, 0.5) < 100 and pct(lags, 0.99) < 500 else 'NOT met'})",
         flush=True,
     )
 
@@ -365,12 +366,12 @@ def footprint(work: Path) -> None:
     print(
         "  idle RSS: "
         + ", ".join(f"{name} {mb:.0f} MB" for name, mb in rss.items())
-        + " (target < 150 MB each)"
+        + f" (target < 150 MB each: {'met' if max(rss.values()) < 150 else 'NOT met'})"
     )
     ready = [_lpm_run_ready(work / "run") for _ in range(2)]
     print(
         f"  lpm run (make run) to every service ready: first start {ready[0]:.1f} s, "
-        f"warm {ready[1]:.1f} s (target < 30 s warm)",
+        f"warm {ready[1]:.1f} s (target < 30 s warm: {'met' if ready[1] < 30 else 'NOT met'})",
         flush=True,
     )
 

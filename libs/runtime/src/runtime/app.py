@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -173,21 +172,6 @@ class Workers:
         await self.relay.close()
 
 
-_frozen = False
-
-
-def freeze_start_up_objects() -> None:
-    """Keep what start-up made (modules, the app, the database engine: it lives as long as the
-    process) out of the garbage collector's full passes, which otherwise rescan all of it and
-    took a third of the time of a consumer's batch. Once per process: in a test run that
-    starts many services, later ones are collected as usual."""
-    global _frozen
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
-
-
 def create_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     setup_tracing(definition.name, settings.platform.otel_exporter, settings.platform.otel_endpoint)
@@ -210,7 +194,6 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
         try:
             for hook in definition.on_startup:
                 await hook(app)
-            freeze_start_up_objects()
             if settings.run_workers:
                 workers.start()
             with startup_frozen():
