@@ -6,16 +6,26 @@ and on Apache Kafka (`kafka`), each test under topic and group names of its own.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+import httpx
 import pytest
 from contracts import topics
 from runtime.outbox import pending_count
 from runtime.testing import (
+    ContactLoad,
     Kafka,
+    ServiceProcess,
+    contacts_counted,
     eventually,
     headers_of,
     json_of,
+    migrate,
     own_broker,
+    read_all,
     read_topic,
+    ready,
     run_service,
 )
 from sqlalchemy import func, select
@@ -151,3 +161,160 @@ async def test_invalid_input_gets_a_problem_and_stores_and_publishes_nothing(
         async with referrals.db.sessions() as s:
             assert await s.scalar(select(func.count()).select_from(orm.contacts)) == 0
         assert await pending_count(referrals.db, referrals.app.state.tables) == 0
+
+
+# The load is one client: the per-client rate limit is not under test here.
+UNLIMITED = {"rate_limit_per_minute": 1_000_000}
+
+
+async def _outbox_order(referrals) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Each contact's event ids in the order referrals wrote them."""
+    outbox = referrals.app.state.tables.outbox
+    order: dict[str, list[str]] = {}
+    async with referrals.db.sessions() as s:
+        rows = await s.execute(
+            select(outbox.c.key, outbox.c.id)
+            .where(outbox.c.topic == topics.REFERRALS_CONTACT)
+            .order_by(outbox.c.seq)
+        )
+        for key, event_id in rows:
+            order.setdefault(key, []).append(str(event_id))
+    return order
+
+
+async def test_a_broker_sigkilled_and_restarted_mid_load_loses_and_doubles_nothing(
+    broker_kind, databases, issuer, tmp_path
+):
+    """The broker dies while writes are in flight and the outcomes consumer is behind (held
+    for the purpose), and comes back: the embedded broker empty, with a new cluster id;
+    Apache Kafka with its log. Writes acknowledged = contacts counted = events on the topic."""
+    broker = own_broker(broker_kind, tmp_path / "broker")
+    await broker.astart()
+    kafka = Kafka(broker_kind, broker.bootstrap)
+    try:
+        async with (
+            run_service(
+                "referrals", await databases.new("referrals"), kafka, issuer, platform=UNLIMITED
+            ) as referrals,
+            run_service("outcomes", await databases.new("outcomes"), kafka, issuer) as outcomes,
+        ):
+            load = ContactLoad(referrals.client, issuer.headers("duty_advice"))
+            load.start()
+            consumer = outcomes.workers.consumer
+            await eventually(lambda: consumer.stats.applied >= 10, timeout=60)
+
+            # Hold the consumer: what the relay publishes from now on is not yet applied.
+            gate = asyncio.Event()
+            apply = consumer.apply_many  # every event goes through it, batched or alone
+
+            async def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+                await gate.wait()
+                return await apply(*args, **kwargs)
+
+            consumer.apply_many = held
+            relay = referrals.workers.relay
+            published = relay.stats.published
+            await eventually(lambda: relay.stats.published >= published + 30, timeout=60)
+            await eventually(lambda: load.in_flight > 0, timeout=10, interval=0.001)
+            broker.kill()  # SIGKILL: nothing flushed
+            done = consumer.stats
+            behind = relay.stats.published - done.applied - done.ignored - done.duplicates
+            acknowledged_before = len(load.acknowledged)
+
+            await asyncio.sleep(2.0)  # writes go on into the outbox
+            await broker.astart()
+            gate.set()
+            await asyncio.sleep(3.0)
+            written = await load.stop()
+            assert written > acknowledged_before + 10  # the load went on through the fault
+            assert behind >= 30
+
+            with contextlib.suppress(AssertionError):  # the assertion below says how far off
+                await eventually(lambda: _total_is(outcomes, issuer, written), timeout=90)
+            assert await contacts_total(outcomes, issuer) == written, (consumer.stats, relay.stats)
+            await eventually(lambda: _zero_pending(referrals), timeout=60)
+            order = await _outbox_order(referrals)
+            await asyncio.sleep(2.0)  # a late redelivery would show as a second count
+            assert await contacts_total(outcomes, issuer) == written
+            # The embedded broker came back empty: the log was sent again and read again.
+            # Apache Kafka kept its log: nothing was.
+            emptied = broker_kind == "embedded"
+            assert relay.stats.republished_logs == int(emptied)
+            assert (consumer.stats.rewinds >= 1) is emptied
+
+        records = await read_all(kafka, topics.REFERRALS_CONTACT)
+        ids = [headers_of(r)["ce_id"] for r in records]
+        assert set(ids) == {i for events in order.values() for i in events}
+        assert set(order) == set(load.acknowledged)
+        partitions: dict[str, set[int]] = {}
+        first_seen: dict[str, list[str]] = {}
+        for record, event_id in zip(records, ids, strict=True):
+            key = record.key.decode()
+            partitions.setdefault(key, set()).add(record.partition)
+            seen = first_seen.setdefault(key, [])
+            if event_id not in seen:
+                seen.append(event_id)
+        assert [k for k, p in partitions.items() if len(p) != 1] == []
+        assert {r.partition for r in records} == set(range(topics.PARTITIONS))
+        assert {k: v for k, v in first_seen.items() if v != order[k]} == {}
+    finally:
+        await broker.astop()
+
+
+async def test_services_sigkilled_mid_load_lose_and_double_nothing(kafka, issuer, tmp_path):
+    """Referrals, then outcomes, SIGKILLed under a steady load, each while the consumer is
+    behind, and started again: every write the load retried with its key until answered is
+    counted once."""
+    duty, bi = issuer.headers("duty_advice"), issuer.headers("bi_analyst")
+    referrals = ServiceProcess.of(
+        "referrals",
+        f"sqlite+aiosqlite:///{tmp_path / 'referrals.db'}",
+        kafka,
+        issuer,
+        tmp_path,
+    )
+    referrals.env["LPM_RATE_LIMIT_PER_MINUTE"] = str(UNLIMITED["rate_limit_per_minute"])
+    outcomes = ServiceProcess.of(
+        "outcomes", f"sqlite+aiosqlite:///{tmp_path / 'outcomes.db'}", kafka, issuer, tmp_path
+    )
+    for service in (referrals, outcomes):
+        await migrate(service.name, service.env[service.name.upper() + "_DATABASE_URL"])
+        service.start()
+    try:
+        for service in (referrals, outcomes):
+            await service.wait_live()
+            await eventually(lambda s=service: ready(s.url), timeout=120, interval=0.5)
+        async with httpx.AsyncClient(base_url=referrals.url) as client:
+            load = ContactLoad(client, duty)
+            load.start()
+
+            async def behind() -> bool:
+                # Written but not yet counted, with a write on its way: the race is on.
+                counted = await contacts_counted(outcomes.url, bi)
+                return 0 <= counted < len(load.acknowledged) and load.in_flight > 0
+
+            await eventually(lambda: contacts_counted(outcomes.url, bi), timeout=60)
+            for victim in (referrals, outcomes):
+                await eventually(behind, timeout=30, interval=0.02)
+                victim.kill()
+                acknowledged = len(load.acknowledged)
+                await asyncio.sleep(1.0)
+                victim.start()
+                await victim.wait_live()
+                await eventually(lambda v=victim: ready(v.url), timeout=120, interval=0.5)
+                # The load went on through the fault (into the outbox while outcomes was away).
+                await eventually(lambda a=acknowledged: len(load.acknowledged) > a + 5, timeout=30)
+            written = await load.stop()
+
+        async def all_counted() -> bool:
+            return await contacts_counted(outcomes.url, bi) == written
+
+        with contextlib.suppress(AssertionError):  # the assertion below says how far off
+            await eventually(all_counted, timeout=90, interval=0.5)
+        assert await contacts_counted(outcomes.url, bi) == written
+        await asyncio.sleep(2.0)  # a late redelivery would show as a second count
+        assert await contacts_counted(outcomes.url, bi) == written
+        assert len(set(load.acknowledged)) == written
+    finally:
+        referrals.kill()
+        outcomes.kill()

@@ -7,6 +7,11 @@ fails, the batch is rolled back and its events applied again one transaction eac
 is the event's own. A record that cannot be parsed, or whose
 handler rejects it, goes to `<topic>.dlq` with the reason, and the consumer carries on.
 A database that is down is not poison: the record is retried until it can be stored.
+
+A broker that came back empty (a new cluster id; runtime.kafka.ClusterGuard) holds none of the
+offsets this consumer had reached: it drops its client, and a new one reads the topics from
+their beginning, as the relays send their logs again; the inbox turns what was applied before
+into no-ops. Nothing is committed on the new cluster from the old one's positions.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from contracts.envelope import Envelope, EventPayload
 from contracts.registry import is_known, parse_payload
 from contracts.topics import dead_letter_topic
@@ -33,7 +38,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from runtime import audit
 from runtime.db import Database, utcnow
 from runtime.domain import DomainError
-from runtime.kafka import new_consumer, new_producer
+from runtime.kafka import (
+    ClusterChanged,
+    PinnedConsumer,
+    PinnedProducer,
+    ensure_topics,
+    new_consumer,
+    new_producer,
+)
 from runtime.outbox import enqueue
 from runtime.settings import PlatformSettings
 from runtime.staging import close_staging, flush_staged, open_staging
@@ -42,6 +54,9 @@ from runtime.telemetry import context_from, tracer
 from runtime.uow import drain_events
 
 log = logging.getLogger(__name__)
+
+
+CLUSTER_CHECK_SECONDS = 1.0
 
 
 class PoisonEvent(Exception):
@@ -121,6 +136,7 @@ class ConsumerStats:
     duplicates: int = 0
     ignored: int = 0
     dead_lettered: int = 0
+    rewinds: int = 0  # times the topics were read again from the start on a new cluster
 
 
 class EventConsumer:
@@ -154,8 +170,9 @@ class EventConsumer:
         self.grouped = grouped
         self.stats = ConsumerStats()
         self.assigned = asyncio.Event()
-        self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
+        self._consumer: PinnedConsumer | None = None
+        self._producer: PinnedProducer | None = None
+        self.cluster_id: str | None = None  # of the last client's cluster
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting with backoff when the broker is away."""
@@ -165,7 +182,19 @@ class EventConsumer:
                 await self._run_once()
                 delay = 0.5
             except asyncio.CancelledError:
-                raise
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                # Not this worker being stopped: a future inside the client was cancelled (its
+                # coordinator closing on a broker that went away). Start a new client.
+                log.warning("consumer %s: the client was cancelled; reconnecting", self.group_id)
+                await self._close_clients()
+                await asyncio.sleep(delay)
+            except ClusterChanged as exc:
+                # A new client reads the new cluster's topics from their beginning (no offsets
+                # of the group there yet); the inbox skips what was applied.
+                log.warning("consumer %s: %s", self.group_id, exc)
+                await self._close_clients()
             except Exception as exc:
                 log.warning("consumer %s: %s; reconnecting in %.1fs", self.group_id, exc, delay)
                 await self._close_clients()
@@ -173,14 +202,39 @@ class EventConsumer:
                 delay = min(delay * 2, 15.0)
 
     async def _run_once(self) -> None:
+        # A client that subscribes before its topics exist sees them only at its next metadata
+        # refresh, minutes later; after a broker came back empty nobody may have created them.
+        await ensure_topics(self.settings.kafka_bootstrap, namespace=self.settings.kafka_namespace)
         group = self.group_id if self.grouped else None
         consumer = new_consumer(self.settings, group, self.topics, self.group_id)
         self._consumer = consumer
         try:
             # Inside the try: a worker stopped while joining its group still closes the client.
             await consumer.start()
+            cluster = await consumer.guard.current()
+            if self.cluster_id is not None and cluster != self.cluster_id:
+                # The group's offsets went with the old cluster: it starts from the beginning.
+                self.stats.rewinds += 1
+                log.warning(
+                    "consumer %s: the broker came back empty (cluster %s, was %s); reading the "
+                    "topics from their beginning",
+                    self.group_id,
+                    cluster,
+                    self.cluster_id,
+                )
+            self.cluster_id = cluster
+            loop = asyncio.get_running_loop()
+            next_check = loop.time() + CLUSTER_CHECK_SECONDS
             while True:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                if loop.time() >= next_check:
+                    # Ask ourselves too: a client left without partitions or coordinator may
+                    # send nothing that would meet the new cluster.
+                    next_check = loop.time() + CLUSTER_CHECK_SECONDS
+                    await self._check_cluster(consumer)
+                if consumer.guard.changed is not None:
+                    # Those records are the old cluster's; all of it is read again.
+                    raise consumer.guard.changed
                 if consumer.assignment():
                     self.assigned.set()
                 else:
@@ -191,9 +245,36 @@ class EventConsumer:
                     # Commit once the effects are stored: a crash or rebalance before this
                     # redelivers the batch, and the inbox turns each redelivery into a no-op.
                     if self.grouped:
-                        await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
+                        await self._commit(
+                            consumer, {tp: rs[-1].offset + 1 for tp, rs in batch.items()}
+                        )
         finally:
             await self._close_clients()
+
+    @staticmethod
+    async def _check_cluster(consumer: PinnedConsumer) -> None:
+        try:
+            await consumer.guard.current()
+        except ClusterChanged:
+            raise
+        except Exception:  # the broker is away: the client reconnects by itself
+            log.debug("cluster check failed", exc_info=True)
+
+    @staticmethod
+    async def _commit(consumer: PinnedConsumer, offsets: dict[Any, int]) -> None:
+        """Commit, unless the cluster changed: aiokafka would look for the old cluster's group
+        coordinator for ever, since the guard refuses to send it the old offsets."""
+        commit = asyncio.ensure_future(consumer.commit(offsets))
+        while True:
+            done, _ = await asyncio.wait({commit}, timeout=0.5)
+            if done:
+                commit.result()
+                return
+            if consumer.guard.changed is not None:
+                commit.cancel()
+                with contextlib.suppress(BaseException):
+                    await commit
+                raise consumer.guard.changed
 
     def consuming(self, within_seconds: float = 10.0) -> bool:
         """True when the consumer holds partitions and the broker answered a fetch for each of
@@ -218,7 +299,9 @@ class EventConsumer:
         for client in (consumer, producer):
             if client is not None:
                 try:
-                    await client.stop()
+                    # Bounded: leaving a group on a broker that is away may never finish.
+                    async with asyncio.timeout(10):
+                        await client.stop()
                 except Exception:
                     log.debug("client stop failed", exc_info=True)
 

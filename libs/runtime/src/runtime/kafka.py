@@ -1,14 +1,30 @@
-"""Kafka clients: producer and consumer factories, idempotent topic creation, reachability."""
+"""Kafka clients: producer and consumer factories, idempotent topic creation, reachability.
+
+Every client of the platform is pinned to one cluster (`ClusterGuard`): a broker that came back
+empty has a new cluster id, and a client refuses to send it anything on the old one's state (a
+retried batch, a commit of an old offset). Nor does any client create a topic by asking for
+its metadata: topics exist only as `ensure_topics` made them, with the contracted partitions.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
+import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.conn import CloseReason
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaError,
+    RequestTimedOutError,
+    TopicAlreadyExistsError,
+)
+from aiokafka.protocol.metadata import MetadataRequest
 from contracts.topics import ALL_TOPICS, PARTITIONS, dead_letter_topic, namespaced
 
 from runtime.settings import PlatformSettings
@@ -16,12 +32,110 @@ from runtime.settings import PlatformSettings
 log = logging.getLogger(__name__)
 
 
+class _NoAutoCreate(MetadataRequest):  # type: ignore[misc]
+    """A metadata request that never creates the topics it names. A client asks for a topic's
+    metadata before it produces to it; the embedded broker (and an Apache Kafka left with
+    `auto.create.topics.enable`) would then create it with its own default partition count, and
+    one aggregate's events would no longer share a partition."""
+
+    def __init__(
+        self, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = None
+    ) -> None:
+        super().__init__(topics, allow_auto_topic_creation=False)
+
+
+# aiokafka builds every client's metadata request from this name (and offers no setting).
+aiokafka.client.MetadataRequest = _NoAutoCreate
+
+
+class ClusterChanged(KafkaError):  # type: ignore[misc]
+    """The broker now answering belongs to another cluster than the one the client started on:
+    it came back empty (the embedded broker at every restart, an Apache Kafka whose log was
+    lost). Not retriable, so that nothing is sent to it on the old cluster's state."""
+
+    retriable = False  # aiokafka re-raises its errors as type(err)(message): one argument
+
+
+class ClusterGuard:
+    """Pins an aiokafka client to the first cluster it reaches.
+
+    Before any request but metadata goes over a connection, the cluster id of the broker behind
+    it is asked once (a TCP connection does not outlive a broker restart, so one question per
+    connection covers every later send and every retry over it). Another id raises
+    `ClusterChanged` instead of sending: a produce batch started on the old cluster is never
+    retried into the new one, and an offset of the old one is never committed there.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.cluster_id: str | None = None
+        self.changed: ClusterChanged | None = None
+        self._checked: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._send = client.send
+        client.send = self.send
+
+    async def send(self, node_id: Any, request: Any, **kwargs: Any) -> Any:
+        group = kwargs.get("group", aiokafka.client.ConnectionGroup.DEFAULT)
+        while True:
+            conn = await self.client._get_conn(node_id, group=group)
+            if conn is None or conn in self._checked:
+                break  # no connection: the send below raises NodeNotReadyError
+            await self._check(conn)
+        # Nothing suspends between here and the write: the request goes over the checked one.
+        return await self._send(node_id, request, **kwargs)
+
+    async def current(self) -> str | None:
+        """The cluster id behind a connection to the broker now (asked once per connection);
+        raises `ClusterChanged` if it is not the pinned one."""
+        node_id = self.client.get_random_node()
+        if node_id is None:
+            raise KafkaConnectionError("no broker known")
+        conn = await self.client._get_conn(node_id)
+        if conn is None:
+            raise KafkaConnectionError(f"broker {node_id} not reachable")
+        if conn not in self._checked:
+            await self._check(conn)
+        return self.cluster_id
+
+    async def _check(self, conn: Any) -> None:
+        try:
+            response = await conn.send(MetadataRequest([]))
+        except TimeoutError as exc:
+            conn.close(reason=CloseReason.CONNECTION_TIMEOUT)
+            raise RequestTimedOutError() from exc
+        cluster = getattr(response, "cluster_id", None)
+        if self.cluster_id is None:
+            self.cluster_id = cluster
+        elif cluster != self.cluster_id:
+            self.changed = ClusterChanged(
+                f"cluster id changed from {self.cluster_id} to {cluster}: the broker came back empty"
+            )
+            raise self.changed
+        self._checked.add(conn)
+
+
+class PinnedProducer(AIOKafkaProducer):  # type: ignore[misc]
+    """A producer that sends only to the cluster it started on (`ClusterGuard`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guard = ClusterGuard(self.client)
+
+
+class PinnedConsumer(AIOKafkaConsumer):  # type: ignore[misc]
+    """A consumer that fetches and commits only on the cluster it started on (`ClusterGuard`)."""
+
+    def __init__(self, *topics: str, **kwargs: Any) -> None:
+        super().__init__(*topics, **kwargs)
+        self.guard = ClusterGuard(self._client)
+
+
 def all_topics_with_dead_letters() -> list[str]:
     return [t for topic in ALL_TOPICS for t in (topic, dead_letter_topic(topic))]
 
 
-def new_producer(settings: PlatformSettings, client_id: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(
+def new_producer(settings: PlatformSettings, client_id: str) -> PinnedProducer:
+    return PinnedProducer(
         bootstrap_servers=settings.kafka_bootstrap,
         client_id=client_id,
         acks="all",
@@ -33,10 +147,10 @@ def new_producer(settings: PlatformSettings, client_id: str) -> AIOKafkaProducer
 
 def new_consumer(
     settings: PlatformSettings, group_id: str | None, topics: list[str], client_id: str
-) -> AIOKafkaConsumer:
+) -> PinnedConsumer:
     """A consumer of contracted `topics` in `group_id`, both under the settings' namespace;
     with no group, of every partition of the topics, and it can commit no offsets."""
-    return AIOKafkaConsumer(
+    return PinnedConsumer(
         *[settings.kafka_name(t) for t in topics],
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=settings.kafka_name(group_id) if group_id is not None else None,

@@ -8,6 +8,13 @@ by side (`SKIP LOCKED`) could put a later event of an aggregate before an earlie
 On a broker fault it stops at the first failed row (so a key's events keep their order), backs
 off and tries again; the API never waits for it. Published rows stay: the table is the service's
 ordered event log for replays.
+
+A broker that came back empty (its cluster id changed: the embedded broker at every restart)
+has lost what was published. The relay's producer is pinned to the cluster it started on
+(runtime.kafka.ClusterGuard), so no batch begun there is retried into the new one; the relay
+then creates the contracted topics, marks its whole log unpublished and sends it again from
+the first row, in order, before anything newer. Consumers rewind on the same sign, and their
+inbox makes each event apply once.
 """
 
 from __future__ import annotations
@@ -20,14 +27,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from contracts.envelope import Envelope, EventPayload
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime.db import Database, utcnow
-from runtime.kafka import new_producer
+from runtime.kafka import ClusterChanged, PinnedProducer, ensure_topics, new_producer
 from runtime.settings import PlatformSettings
 from runtime.tables import PlatformTables
 from runtime.telemetry import context_from, tracer
@@ -77,6 +83,7 @@ class RelayStats:
     published: int = 0
     failures: int = 0
     waits: int = 0  # polls that found another relay publishing
+    republished_logs: int = 0  # times the whole log was sent again to a broker that lost it
 
 
 class OutboxRelay:
@@ -98,27 +105,64 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.stats = RelayStats()
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: PinnedProducer | None = None
         self._producer_failures = 0
+        # The cluster this relay's log was last published to (None: not known in this process).
+        self.cluster_id: str | None = None
 
-    async def _ensure_producer(self) -> AIOKafkaProducer:
+    async def _ensure_producer(self) -> PinnedProducer:
         if self._producer is None:
             producer = new_producer(self.settings, self.client_id)
             try:
                 await producer.start()
-            except Exception:
-                await producer.stop()
+                cluster = await producer.guard.current()
+                if self.cluster_id is not None and cluster != self.cluster_id:
+                    await self._republish_log(self.cluster_id, cluster)
+                # Never produce to a topic this service has not created as contracted.
+                await ensure_topics(
+                    self.settings.kafka_bootstrap, namespace=self.settings.kafka_namespace
+                )
+            except BaseException:
+                await self._stop(producer)
                 raise
+            self.cluster_id = cluster
             self._producer = producer
         return self._producer
+
+    async def _republish_log(self, was: str | None, now: str | None) -> None:
+        """The broker lost what was published: mark the whole log unpublished, so that it is
+        sent again from its first row, in order (durably: a crash midway goes on after)."""
+        log.warning(
+            "outbox relay: the broker came back empty (cluster %s, was %s); creating the topics "
+            "and publishing the whole outbox log again",
+            now,
+            was,
+        )
+        await ensure_topics(self.settings.kafka_bootstrap, namespace=self.settings.kafka_namespace)
+        outbox = self.tables.outbox
+        async with self.db.transaction() as session:
+            if self.db.is_postgres:
+                # Not in the middle of another replica's batch.
+                await session.execute(select(func.pg_advisory_xact_lock(RELAY_LOCK)))
+            await session.execute(
+                update(outbox).where(outbox.c.published_at.is_not(None)).values(published_at=None)
+            )
+        self.stats.republished_logs += 1
 
     async def _drop_producer(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
+            await self._stop(producer)
+
+    @staticmethod
+    async def _stop(producer: PinnedProducer) -> None:
+        try:
+            # Bounded: batches left in it fail at once on another cluster (ClusterChanged), but
+            # an idempotent producer may wait for a producer id from a broker that is away.
+            async with asyncio.timeout(10):
                 await producer.stop()
-            except Exception:  # the broker is already gone; nothing more to flush
-                log.debug("producer stop failed", exc_info=True)
+        except Exception:  # the broker is already gone; nothing more to flush
+            log.debug("producer stop failed", exc_info=True)
 
     async def run(self) -> None:
         while True:
@@ -127,6 +171,12 @@ class OutboxRelay:
                 self._producer_failures = 0
             except asyncio.CancelledError:
                 raise
+            except ClusterChanged as exc:
+                # Not a fault of the broker's: start again at once on the new cluster.
+                self.stats.failures += 1
+                log.warning("outbox relay: %s", exc)
+                await self._drop_producer()
+                continue
             except Exception as exc:
                 self._producer_failures += 1
                 self.stats.failures += 1
@@ -149,6 +199,10 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of due rows; returns how many were published."""
         producer = await self._ensure_producer()
+        # Idle or not, ask which cluster answers (once per connection: a broker that restarted
+        # is a new connection), so that a relay with nothing to send still learns of a broker
+        # that lost its log.
+        await producer.guard.current()
         outbox = self.tables.outbox
         query = (
             select(outbox)
@@ -204,7 +258,7 @@ class OutboxRelay:
             )
 
     async def _send_in_order(
-        self, producer: AIOKafkaProducer, rows: Sequence[Row[Any]]
+        self, producer: PinnedProducer, rows: Sequence[Row[Any]]
     ) -> tuple[int, Exception | None]:
         """Send a batch, pipelined; returns how many leading rows are confirmed, and the error."""
         futures = []

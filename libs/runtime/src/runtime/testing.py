@@ -485,6 +485,106 @@ class ServiceProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+async def ready(url: str) -> bool:
+    """True when the service at `url` answers its readiness check with 200."""
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            return (await client.get("/health/ready")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+# -- a steady write load -----------------------------------------------------------------------
+
+SCHOOL_CONTACT = {
+    "source": "school_via_cluster",
+    "cluster_id": "seacroft-manston",
+    "caller": {"role": "Targeted Services Leader"},
+    "worry": "Attendance has dropped.",
+}
+
+
+class ContactLoad:
+    """A steady write load on referrals through `client`: each writer opens a contact, then adds
+    a conversation entry to it (two events of one aggregate, which must stay in order on one
+    partition), and pauses. Every write carries an Idempotency-Key and is retried with it until
+    it is answered 201, through a service that is killed or briefly unable to answer, so a write
+    is acknowledged exactly once and `acknowledged` lists each contact once."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        headers: dict[str, str],
+        *,
+        writers: int = 3,
+        pause: float = 0.05,
+    ) -> None:
+        self.client = client
+        self.headers = headers
+        self.writers = writers
+        self.pause = pause
+        self.acknowledged: list[str] = []
+        self.in_flight = 0
+        self.retries = 0
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def _post(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        headers = {**self.headers, **(headers or {}), "Idempotency-Key": str(uuid.uuid4())}
+        while True:
+            self.in_flight += 1
+            try:
+                r = await self.client.post(path, json=body, headers=headers, timeout=30)
+            except httpx.HTTPError:
+                r = None  # the service died with the request: ask again with the same key
+            finally:
+                self.in_flight -= 1
+            if r is not None and r.status_code == 201:
+                return r
+            # 503 while a database or the service is coming back, 409 while the key's first
+            # attempt is still in progress: the answer will come.
+            assert r is None or r.status_code in (409, 429, 503), r.text
+            self.retries += 1
+            await asyncio.sleep(0.2)
+
+    async def _write(self) -> None:
+        while not self._stop.is_set():
+            r = await self._post("/v1/contacts", SCHOOL_CONTACT)
+            contact_id = r.json()["contact_id"]
+            self.acknowledged.append(contact_id)
+            await self._post(
+                f"/v1/contacts/{contact_id}/conversations",
+                {"summary": "Spoke to the school again."},
+                {"If-Match": r.headers["ETag"]},
+            )
+            await asyncio.sleep(self.pause)
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._write()) for _ in range(self.writers)]
+
+    async def stop(self) -> int:
+        """Let each writer finish its write; returns how many contacts were acknowledged."""
+        self._stop.set()
+        await asyncio.gather(*self._tasks)
+        return len(self.acknowledged)
+
+
+async def contacts_counted(outcomes: str | httpx.AsyncClient, headers: dict[str, str]) -> int:
+    """Contacts the outcomes service counts (-1 while it cannot answer); `outcomes` is its URL
+    or a client of it."""
+    try:
+        if isinstance(outcomes, str):
+            async with httpx.AsyncClient(base_url=outcomes, timeout=5) as client:
+                r = await client.get("/v1/measures/contacts", headers=headers)
+        else:
+            r = await outcomes.get("/v1/measures/contacts", headers=headers)
+    except httpx.HTTPError:
+        return -1
+    return int(r.json()["total"]) if r.status_code == 200 else -1
+
+
 # -- waiting on the broker ---------------------------------------------------------------------
 
 
@@ -565,6 +665,42 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def read_all(bootstrap: str | Kafka, topic: str, *, quiet_seconds: float = 2.0) -> list[Any]:
+    """Every record a topic holds now, in each partition's order (a throwaway consumer, no
+    group): read until every partition is past its end offset and nothing came for
+    `quiet_seconds` (the embedded broker counts end offsets in batches, not records)."""
+    if isinstance(bootstrap, Kafka):
+        topic = bootstrap.topic(topic)
+        bootstrap = bootstrap.bootstrap
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    loop = asyncio.get_running_loop()
+    try:
+        last = loop.time()
+        while True:
+            batch = await consumer.getmany(timeout_ms=200)
+            for recs in batch.values():
+                records.extend(recs)
+            if batch:
+                last = loop.time()
+                continue
+            assignment = consumer.assignment()
+            if not assignment or loop.time() - last < quiet_seconds:
+                continue
+            ends = await consumer.end_offsets(list(assignment))
+            if all([await consumer.position(tp) >= ends[tp] for tp in assignment]):
+                return records
+    finally:
+        await consumer.stop()
 
 
 def headers_of(record: Any) -> dict[str, str]:
