@@ -25,8 +25,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+from aiokafka.partitioner import DefaultPartitioner
 from contracts.envelope import Envelope, EventPayload
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Row, func, insert, select, update
@@ -44,6 +45,8 @@ MAX_BACKOFF_SECONDS = 30.0
 # The advisory lock key of the relay leader (advisory locks are per database on PostgreSQL, and
 # each service has its own database).
 RELAY_LOCK = 0x4C504D0052454C41  # "LPM\0RELA"
+# The partition of a key, as the producer itself (and Kafka's Java clients) choose it.
+PARTITIONER = DefaultPartitioner()
 
 
 async def enqueue(
@@ -260,43 +263,75 @@ class OutboxRelay:
     async def _send_in_order(
         self, producer: PinnedProducer, rows: Sequence[Row[Any]]
     ) -> tuple[int, Exception | None]:
-        """Send a batch, pipelined; returns how many leading rows are confirmed, and the error."""
-        futures = []
-        for row in rows:
-            env = envelope_of(row)
-            topic = self.settings.kafka_name(row.topic)
-            with tracer.start_as_current_span(
-                f"{topic} publish",
-                context=context_from(env.traceparent, env.tracestate),
-                kind=SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.destination.name": topic,
-                    "messaging.message.id": str(row.id),
-                    "messaging.operation.type": "publish",
-                },
-            ):
-                try:
-                    fut = await producer.send(
-                        topic,
-                        value=env.kafka_value(),
-                        key=row.key.encode(),
-                        headers=env.kafka_headers(),
-                    )
-                except Exception as exc:
-                    futures.append(exc)
-                    break
-                futures.append(fut)
-        confirmed = 0
-        for fut in futures:
-            if isinstance(fut, Exception):
-                return confirmed, fut
-            try:
-                await fut
-            except Exception as exc:
-                return confirmed, exc
-            confirmed += 1
-        return confirmed, None
+        """Send a batch; returns how many leading rows are confirmed, and the first error.
+
+        Without an idempotent producer (the embedded broker has none) a broker that fails one
+        batch of a partition still takes the producer's batches queued after it, so a key's
+        later event could be written before its earlier one, which the relay sends again. So
+        the relay builds each partition's batches itself and sends a partition's next batch
+        only once the broker has confirmed the one before it; partitions go side by side.
+        """
+        lanes: dict[tuple[str, int], list[int]] = {}
+        try:
+            for i, row in enumerate(rows):
+                topic = self.settings.kafka_name(row.topic)
+                partitions = sorted(await producer.partitions_for(topic))
+                # The producer's own choice of partition for a key (as `send` makes it).
+                partition = PARTITIONER(row.key.encode(), partitions, partitions)
+                lanes.setdefault((topic, partition), []).append(i)
+        except Exception as exc:
+            return 0, exc
+        confirmed = [False] * len(rows)
+
+        async def lane(topic: str, partition: int, indexes: list[int]) -> None:
+            while indexes:
+                batch = producer.create_batch()
+                taken = 0
+                for i in indexes:
+                    if not self._append(batch, topic, rows[i]):
+                        break  # full: this row opens the partition's next batch
+                    taken += 1
+                await (await producer.send_batch(batch, topic, partition=partition))
+                for i in indexes[:taken]:
+                    confirmed[i] = True
+                indexes = indexes[taken:]
+
+        outcomes = await asyncio.gather(
+            *(lane(topic, partition, ix) for (topic, partition), ix in lanes.items()),
+            return_exceptions=True,
+        )
+        failed = dict(zip(lanes, outcomes, strict=True))
+        lane_of = {i: key for key, indexes in lanes.items() for i in indexes}
+        for index, done in enumerate(confirmed):
+            if not done:  # its lane stopped at it (a lane that ends confirms all its rows)
+                error = failed[lane_of[index]]
+                if not isinstance(error, Exception):
+                    raise cast(BaseException, error)  # cancelled: not the broker's fault
+                return index, error
+        return len(rows), None
+
+    @staticmethod
+    def _append(batch: Any, topic: str, row: Row[Any]) -> bool:
+        """Add one row's event to a partition's batch; False when the batch is full."""
+        env = envelope_of(row)
+        with tracer.start_as_current_span(
+            f"{topic} publish",
+            context=context_from(env.traceparent, env.tracestate),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": topic,
+                "messaging.message.id": str(row.id),
+                "messaging.operation.type": "publish",
+            },
+        ):
+            appended = batch.append(
+                timestamp=None,
+                key=row.key.encode(),
+                value=env.kafka_value(),
+                headers=env.kafka_headers(),
+            )
+        return appended is not None
 
 
 async def pending_count(db: Database, tables: PlatformTables) -> int:
