@@ -29,7 +29,6 @@ from aiokafka import ConsumerRecord
 from contracts.envelope import Envelope, EventPayload
 from contracts.registry import is_known, parse_payload
 from contracts.topics import dead_letter_topic
-from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -50,7 +49,7 @@ from runtime.outbox import enqueue
 from runtime.settings import PlatformSettings
 from runtime.staging import close_staging, flush_staged, open_staging
 from runtime.tables import PlatformTables
-from runtime.telemetry import context_from, tracer
+from runtime.telemetry import messaging_span
 from runtime.uow import drain_events
 
 log = logging.getLogger(__name__)
@@ -344,23 +343,15 @@ class EventConsumer:
         return Delivery(record, envelope, handler, payload)
 
     def _span(self, delivery: Delivery) -> contextlib.AbstractContextManager[Any]:
-        if self.settings.otel_exporter == "none":
-            # Built and dropped otherwise (a third of a batched event's time); the events a
-            # handler emits and the audit entries it writes carry the trace from the envelope.
-            return contextlib.nullcontext()
         envelope, record = delivery.envelope, delivery.record
-        topic = record.topic if record is not None else delivery.payload.topic
-        return tracer.start_as_current_span(
-            f"{topic} process",
-            context=context_from(envelope.traceparent, envelope.tracestate),
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": topic,
-                "messaging.message.id": str(envelope.id),
-                "messaging.consumer.group.name": self.group_id,
-                "messaging.operation.type": "process",
-            },
+        return messaging_span(
+            self.settings.otel_exporter,
+            "process",
+            record.topic if record is not None else delivery.payload.topic,
+            str(envelope.id),
+            envelope.traceparent,
+            envelope.tracestate,
+            **({} if self.group_id is None else {"consumer.group.name": self.group_id}),
         )
 
     async def _apply_run(self, deliveries: list[Delivery]) -> None:

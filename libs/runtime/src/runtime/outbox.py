@@ -29,7 +29,6 @@ from typing import Any, cast
 
 from aiokafka.partitioner import DefaultPartitioner
 from contracts.envelope import Envelope, EventPayload
-from opentelemetry.trace import SpanKind
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +36,7 @@ from runtime.db import Database, utcnow
 from runtime.kafka import ClusterChanged, PinnedProducer, ensure_topics, new_producer
 from runtime.settings import PlatformSettings
 from runtime.tables import PlatformTables
-from runtime.telemetry import context_from, tracer
+from runtime.telemetry import messaging_span
 
 log = logging.getLogger(__name__)
 
@@ -310,20 +309,12 @@ class OutboxRelay:
                 return index, error
         return len(rows), None
 
-    @staticmethod
-    def _append(batch: Any, topic: str, row: Row[Any]) -> bool:
+    def _append(self, batch: Any, topic: str, row: Row[Any]) -> bool:
         """Add one row's event to a partition's batch; False when the batch is full."""
         env = envelope_of(row)
-        with tracer.start_as_current_span(
-            f"{topic} publish",
-            context=context_from(env.traceparent, env.tracestate),
-            kind=SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": topic,
-                "messaging.message.id": str(row.id),
-                "messaging.operation.type": "publish",
-            },
+        exporter = self.settings.otel_exporter
+        with messaging_span(
+            exporter, "publish", topic, str(row.id), env.traceparent, env.tracestate
         ):
             appended = batch.append(
                 timestamp=None,

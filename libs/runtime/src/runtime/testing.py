@@ -639,11 +639,9 @@ async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -
         await asyncio.sleep(interval)
 
 
-async def read_topic(
-    bootstrap: str | Kafka, topic: str, expected: int, timeout: float = 30.0
-) -> list[Any]:
-    """Read `expected` records from the start of a topic (a throwaway consumer, no group);
-    given a `Kafka`, `topic` is the contracted name and read under its namespace."""
+async def _reader(bootstrap: str | Kafka, topic: str) -> AIOKafkaConsumer:
+    """A started throwaway consumer of a topic from its start (no group); given a `Kafka`,
+    `topic` is the contracted name and read under its namespace."""
     if isinstance(bootstrap, Kafka):
         topic = bootstrap.topic(topic)
         bootstrap = bootstrap.bootstrap
@@ -655,6 +653,15 @@ async def read_topic(
         group_id=None,
     )
     await consumer.start()
+    return consumer
+
+
+async def read_topic(
+    bootstrap: str | Kafka, topic: str, expected: int, timeout: float = 30.0
+) -> list[Any]:
+    """Read `expected` records from the start of a topic (a throwaway consumer, no group);
+    given a `Kafka`, `topic` is the contracted name and read under its namespace."""
+    consumer = await _reader(bootstrap, topic)
     records: list[Any] = []
     try:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -671,17 +678,7 @@ async def read_all(bootstrap: str | Kafka, topic: str, *, quiet_seconds: float =
     """Every record a topic holds now, in each partition's order (a throwaway consumer, no
     group): read until every partition is past its end offset and nothing came for
     `quiet_seconds` (the embedded broker counts end offsets in batches, not records)."""
-    if isinstance(bootstrap, Kafka):
-        topic = bootstrap.topic(topic)
-        bootstrap = bootstrap.bootstrap
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
+    consumer = await _reader(bootstrap, topic)
     records: list[Any] = []
     loop = asyncio.get_running_loop()
     try:
