@@ -351,7 +351,7 @@ class EventConsumer:
             str(envelope.id),
             envelope.traceparent,
             envelope.tracestate,
-            **({} if self.group_id is None else {"consumer.group.name": self.group_id}),
+            group=self.group_id,
         )
 
     async def _apply_run(self, deliveries: list[Delivery]) -> None:

@@ -133,14 +133,14 @@ class OutboxRelay:
 
     async def _republish_log(self, was: str | None, now: str | None) -> None:
         """The broker lost what was published: mark the whole log unpublished, so that it is
-        sent again from its first row, in order (durably: a crash midway goes on after)."""
+        sent again from its first row, in order (durably: a crash midway goes on after); the
+        caller then creates the topics, before anything is sent."""
         log.warning(
             "outbox relay: the broker came back empty (cluster %s, was %s); creating the topics "
             "and publishing the whole outbox log again",
             now,
             was,
         )
-        await ensure_topics(self.settings.kafka_bootstrap, namespace=self.settings.kafka_namespace)
         outbox = self.tables.outbox
         async with self.db.transaction() as session:
             if self.db.is_postgres:

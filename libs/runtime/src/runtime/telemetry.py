@@ -162,7 +162,7 @@ def messaging_span(
     message_id: str,
     traceparent: str | None,
     tracestate: str | None,
-    **attributes: str,
+    group: str | None = None,
 ) -> contextlib.AbstractContextManager[Any]:
     """The span of publishing (`publish`) or processing (`process`) one event, in the event's
     trace. With no exporter none is built (they were a third of a batched event's time): the
@@ -178,6 +178,6 @@ def messaging_span(
             "messaging.destination.name": topic,
             "messaging.message.id": message_id,
             "messaging.operation.type": operation,
-            **{f"messaging.{name}": value for name, value in attributes.items()},
+            **({} if group is None else {"messaging.consumer.group.name": group}),
         },
     )
